@@ -1,0 +1,24 @@
+/*
+ * platform.h - the porting contract: everything gomem needs from the system, in one place.
+ * Exactly one page source file (page_mmap.c, page_windows.c, page_heap.c, page_wasm.c,
+ * page_emscripten.c) is compiled into a build; CMake makes that choice once. The core reads the
+ * source's capabilities from gomem_page_source() instead of testing platform macros.
+ */
+#ifndef GOMEM_PLATFORM_H
+#define GOMEM_PLATFORM_H
+
+#include <stddef.h>
+
+#include "gomem.h"
+
+/* A region of `size` bytes (a multiple of gomem_page_source()->page_size), aligned to the page
+ * size, or NULL when the system has no memory for it. Contents are unspecified. Thread-safe. */
+void *gomem_page_alloc(size_t size);
+
+/* Give back a region from gomem_page_alloc, with the size it was asked for. Thread-safe. */
+void gomem_page_free(void *region, size_t size);
+
+/* Let another thread run; called by spin locks that have waited long. Thread-safe. */
+void gomem_platform_yield(void);
+
+#endif /* GOMEM_PLATFORM_H */

@@ -1,0 +1,372 @@
+/*
+ * allocator.c - the scalable allocator (the seed's ScalableMemoryAllocator): a table of arenas,
+ * sorted by base address, whose indexes share one node pool.
+ *
+ * Growth: when no arena fits, wholly free arenas are released first (they are too small for the
+ * request, or it would have fitted), then one arena is added, twice the size of the previous one
+ * up to max_block_size. A request above max_block_size gets a dedicated arena of its own, which
+ * is released the moment its last byte is freed (the seed hands those to Go's GC; C must not
+ * leak them).
+ * Lookup on free: binary search of the table by address, so a pointer from elsewhere is reported
+ * (GOMEM_ERR_FOREIGN_POINTER) and never touches an index.
+ * Invariant: for every arena, size - free bytes is the sum of the live allocations inside it, so
+ * the free bytes of all arenas add up to footprint - live (checked by invariants_hold).
+ */
+#include "arena.h"
+
+#define DEFAULT_INITIAL_SIZE ((size_t)16 << 10)
+
+struct gomem_allocator {
+    gomem_lock lock;
+    gomem_arena *arenas; /* sorted by base */
+    size_t arena_count;
+    size_t arena_capacity;
+    size_t current; /* the arena that served the last malloc: tried first */
+    gomem_nodepool pool;
+    gomem_buddy *buddy;
+    size_t initial_size;
+    size_t max_block;
+    size_t alignment;
+    size_t next_arena_size;
+    uint64_t total_malloc;
+    uint64_t total_free;
+    size_t footprint;
+    size_t peak_footprint;
+};
+
+gomem_buddy *gomem_default_buddy(void);
+
+gomem_allocator *gomem_allocator_create(size_t initial_size) {
+    gomem_allocator_options options = {.initial_size = initial_size};
+    return gomem_allocator_create_ex(&options);
+}
+
+gomem_allocator *gomem_allocator_create_ex(const gomem_allocator_options *options) {
+    gomem_allocator_options defaults = {0};
+    if (options == NULL) options = &defaults;
+    size_t page = gomem_page_size();
+    size_t alignment = options->alignment ? options->alignment : GOMEM_DEFAULT_ALIGNMENT;
+    size_t max_block = options->max_block_size ? options->max_block_size : GOMEM_DEFAULT_MAX_BLOCK;
+    size_t initial = options->initial_size ? options->initial_size : DEFAULT_INITIAL_SIZE;
+    if (!gomem_is_power_of_two(alignment) || alignment > GOMEM_MAX_ALIGNMENT) return NULL;
+    if (max_block < page || max_block > GOMEM_ARENA_LIMIT || initial > GOMEM_ARENA_LIMIT)
+        return NULL;
+    gomem_buddy *buddy = options->buddy;
+#if GOMEM_BUDDY
+    if (buddy == NULL) buddy = gomem_default_buddy();
+    if (buddy == NULL) return NULL;
+#else
+    if (buddy != NULL) return NULL; /* cannot have come from gomem_buddy_create */
+#endif
+
+    gomem_allocator *allocator = gomem_meta_alloc(sizeof *allocator);
+    if (allocator == NULL) return NULL;
+    memset(allocator, 0, sizeof *allocator);
+    gomem_lock_init(&allocator->lock);
+    gomem_nodepool_init(&allocator->pool);
+    allocator->buddy = buddy;
+    allocator->alignment = alignment;
+    allocator->max_block = gomem_page_round(max_block);
+    allocator->initial_size = gomem_page_round(initial < allocator->max_block ? initial
+                                                                               : allocator->max_block);
+    allocator->next_arena_size = allocator->initial_size;
+    return allocator;
+}
+
+static void release_arena_at(gomem_allocator *allocator, size_t at) {
+    gomem_arena *arena = &allocator->arenas[at];
+    allocator->footprint -= arena->size;
+    gomem_arena_release(arena);
+    memmove(arena, arena + 1, (allocator->arena_count - at - 1) * sizeof *arena);
+    allocator->arena_count--;
+    if (allocator->current > at || allocator->current >= allocator->arena_count)
+        allocator->current = allocator->current ? allocator->current - 1 : 0;
+}
+
+static void release_all_arenas(gomem_allocator *allocator) {
+    for (size_t at = 0; at < allocator->arena_count; at++)
+        gomem_arena_release(&allocator->arenas[at]);
+    allocator->arena_count = 0;
+    allocator->current = 0;
+    allocator->footprint = 0;
+}
+
+void gomem_allocator_destroy(gomem_allocator *allocator) {
+    if (allocator == NULL) return;
+    release_all_arenas(allocator);
+    gomem_meta_free(allocator->arenas, allocator->arena_capacity * sizeof(gomem_arena));
+    gomem_nodepool_release(&allocator->pool);
+    gomem_meta_free(allocator, sizeof *allocator);
+}
+
+/* Position of the last arena whose base is <= ptr, or arena_count when there is none. */
+static size_t arena_before(const gomem_allocator *allocator, const void *ptr) {
+    uintptr_t address = (uintptr_t)ptr;
+    size_t low = 0, high = allocator->arena_count; /* answer in [low - 1, high) */
+    while (low < high) {
+        size_t middle = low + (high - low) / 2;
+        if ((uintptr_t)allocator->arenas[middle].base <= address)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    return low == 0 ? allocator->arena_count : low - 1;
+}
+
+static gomem_arena *arena_holding(const gomem_allocator *allocator, const void *ptr) {
+    size_t at = arena_before(allocator, ptr);
+    if (at == allocator->arena_count) return NULL;
+    gomem_arena *arena = &allocator->arenas[at];
+    return gomem_arena_contains(arena, ptr) ? arena : NULL;
+}
+
+static bool reserve_table_slot(gomem_allocator *allocator) {
+    if (allocator->arena_count < allocator->arena_capacity) return true;
+    size_t old_bytes = allocator->arena_capacity * sizeof(gomem_arena);
+    size_t new_bytes = gomem_meta_footprint(old_bytes ? old_bytes * 2 : sizeof(gomem_arena));
+    gomem_arena *table = gomem_meta_alloc(new_bytes);
+    if (table == NULL) return false;
+    if (allocator->arenas != NULL) {
+        memcpy(table, allocator->arenas, allocator->arena_count * sizeof(gomem_arena));
+        gomem_meta_free(allocator->arenas, old_bytes);
+    }
+    allocator->arenas = table;
+    allocator->arena_capacity = new_bytes / sizeof(gomem_arena);
+    return true;
+}
+
+/* Add an arena of `size` bytes in address order; returns it, or NULL on out-of-memory. */
+static gomem_arena *add_arena(gomem_allocator *allocator, size_t size, bool dedicated) {
+    if (!reserve_table_slot(allocator)) return NULL;
+    gomem_arena arena;
+    /* Dedicated regions come straight from pages: they are rare, large and released eagerly. */
+    gomem_buddy *buddy = dedicated ? NULL : allocator->buddy;
+    if (gomem_arena_init(&arena, &allocator->pool, size, buddy) != GOMEM_OK) return NULL;
+    arena.dedicated = dedicated;
+    size_t at = arena_before(allocator, arena.base);
+    at = at == allocator->arena_count ? 0 : at + 1;
+    memmove(&allocator->arenas[at + 1], &allocator->arenas[at],
+            (allocator->arena_count - at) * sizeof arena);
+    allocator->arenas[at] = arena;
+    allocator->arena_count++;
+    allocator->current = at;
+    allocator->footprint += arena.size;
+    if (allocator->footprint > allocator->peak_footprint)
+        allocator->peak_footprint = allocator->footprint;
+    return &allocator->arenas[at];
+}
+
+static size_t trim_locked(gomem_allocator *allocator) {
+    size_t released = 0;
+    for (size_t at = allocator->arena_count; at-- > 0;) {
+        gomem_arena *arena = &allocator->arenas[at];
+        if (gomem_index_is_empty(&arena->index)) {
+            released += arena->size;
+            release_arena_at(allocator, at);
+        }
+    }
+    if (allocator->arena_count == 0) allocator->next_arena_size = allocator->initial_size;
+    return released;
+}
+
+/* Fit `size` bytes in an arena: take them (claim) or only locate them (borrow). */
+static inline bool fit_in(gomem_arena *arena, size_t size, size_t alignment, bool claim,
+                          size_t *offset) {
+    gomem_status status = claim ? gomem_index_alloc(&arena->index, size, alignment, offset)
+                                : gomem_index_find(&arena->index, size, alignment, offset);
+    return status == GOMEM_OK;
+}
+
+/* Room for `size` bytes: in the arena that served last, any other arena, or a new one. Returns
+ * the first byte, or NULL on out-of-memory. Callers hold the lock. */
+static void *fit_locked(gomem_allocator *allocator, size_t size, bool claim) {
+    size_t alignment = allocator->alignment, offset;
+    if (size > allocator->max_block) {
+        gomem_arena *arena = add_arena(allocator, size, true);
+        return arena && fit_in(arena, size, alignment, claim, &offset) ? arena->base + offset : NULL;
+    }
+    if (allocator->arena_count != 0) {
+        gomem_arena *current = &allocator->arenas[allocator->current];
+        if (fit_in(current, size, alignment, claim, &offset)) return current->base + offset;
+        for (size_t at = 0; at < allocator->arena_count; at++) {
+            gomem_arena *arena = &allocator->arenas[at];
+            if (at != allocator->current && fit_in(arena, size, alignment, claim, &offset)) {
+                allocator->current = at;
+                return arena->base + offset;
+            }
+        }
+        trim_locked(allocator);
+    }
+    size_t arena_size = allocator->next_arena_size;
+    while (arena_size < size && arena_size < allocator->max_block) arena_size *= 2;
+    if (arena_size > allocator->max_block) arena_size = allocator->max_block;
+    gomem_arena *arena = add_arena(allocator, arena_size, false);
+    if (arena == NULL) return NULL;
+    allocator->next_arena_size =
+        arena_size * 2 <= allocator->max_block ? arena_size * 2 : allocator->max_block;
+    return fit_in(arena, size, alignment, claim, &offset) ? arena->base + offset : NULL;
+}
+
+void *gomem_malloc(gomem_allocator *allocator, size_t size) {
+    if (size == 0 || size > GOMEM_ARENA_LIMIT) return NULL;
+    gomem_lock_acquire(&allocator->lock);
+    void *result = fit_locked(allocator, size, true);
+    if (result != NULL) allocator->total_malloc += size;
+    gomem_lock_release(&allocator->lock);
+    return result;
+}
+
+gomem_status gomem_free(gomem_allocator *allocator, void *ptr, size_t size) {
+    if (ptr == NULL) return GOMEM_ERR_INVALID_ARGUMENT;
+    if (size == 0) return GOMEM_ERR_INVALID_SIZE;
+    gomem_lock_acquire(&allocator->lock);
+    gomem_status status = GOMEM_ERR_FOREIGN_POINTER;
+    gomem_arena *arena = arena_holding(allocator, ptr);
+    if (arena != NULL) {
+        status = gomem_arena_give(arena, ptr, size);
+        if (status == GOMEM_OK) {
+            allocator->total_free += size;
+            if (arena->dedicated && gomem_index_is_empty(&arena->index))
+                release_arena_at(allocator, (size_t)(arena - allocator->arenas));
+        }
+    }
+    gomem_lock_release(&allocator->lock);
+    return status;
+}
+
+void *gomem_borrow(gomem_allocator *allocator, size_t size) {
+    if (size == 0 || size > GOMEM_ARENA_LIMIT) return NULL;
+    gomem_lock_acquire(&allocator->lock);
+    void *result = fit_locked(allocator, size, false);
+    gomem_lock_release(&allocator->lock);
+    return result;
+}
+
+gomem_status gomem_free_rest(gomem_allocator *allocator, void *ptr, size_t *size, size_t keep) {
+    if (size == NULL) return GOMEM_ERR_INVALID_ARGUMENT;
+    if (keep >= *size) return GOMEM_OK;
+    gomem_status status = gomem_free(allocator, (uint8_t *)ptr + keep, *size - keep);
+    if (status == GOMEM_OK) *size = keep;
+    return status;
+}
+
+gomem_status gomem_read_into(gomem_allocator *allocator, size_t n, gomem_read_fn read,
+                             void *context, void **out, size_t *out_len) {
+    if (read == NULL || out == NULL || out_len == NULL) return GOMEM_ERR_INVALID_ARGUMENT;
+    if (n == 0) return GOMEM_ERR_INVALID_SIZE;
+    uint8_t *buffer = gomem_malloc(allocator, n);
+    if (buffer == NULL) return GOMEM_ERR_NOMEM;
+    size_t filled = 0;
+    gomem_status status = read(context, buffer, n, &filled);
+    if (status == GOMEM_OK && filled > n) status = GOMEM_ERR_INVALID_SIZE;
+    if (status != GOMEM_OK || filled == 0) {
+        (void)gomem_free(allocator, buffer, n); /* our own allocation: cannot fail */
+        *out = NULL;
+        *out_len = 0;
+        return status;
+    }
+    if (filled < n) (void)gomem_free(allocator, buffer + filled, n - filled);
+    *out = buffer;
+    *out_len = filled;
+    return GOMEM_OK;
+}
+
+size_t gomem_trim(gomem_allocator *allocator) {
+    gomem_lock_acquire(&allocator->lock);
+    size_t released = trim_locked(allocator);
+    gomem_lock_release(&allocator->lock);
+    return released;
+}
+
+void gomem_allocator_recycle(gomem_allocator *allocator) {
+    gomem_lock_acquire(&allocator->lock);
+    release_all_arenas(allocator);
+    allocator->next_arena_size = allocator->initial_size;
+    allocator->total_malloc = 0;
+    allocator->total_free = 0;
+    gomem_lock_release(&allocator->lock);
+}
+
+void gomem_allocator_stats(const gomem_allocator *allocator, gomem_stats *stats) {
+    gomem_lock *lock = (gomem_lock *)&allocator->lock; /* locking is not a logical change */
+    gomem_lock_acquire(lock);
+    stats->total_malloc = allocator->total_malloc;
+    stats->total_free = allocator->total_free;
+    stats->live = (size_t)(allocator->total_malloc - allocator->total_free);
+    stats->footprint = allocator->footprint;
+    stats->peak_footprint = allocator->peak_footprint;
+    stats->arena_count = allocator->arena_count;
+    stats->metadata = gomem_meta_footprint(sizeof *allocator) + gomem_nodepool_footprint(&allocator->pool) +
+                      (allocator->arena_capacity
+                           ? gomem_meta_footprint(allocator->arena_capacity * sizeof(gomem_arena))
+                           : 0);
+    gomem_lock_release(lock);
+}
+
+void gomem_allocator_arenas(const gomem_allocator *allocator, gomem_arena_visitor visit,
+                            void *context) {
+    gomem_lock *lock = (gomem_lock *)&allocator->lock;
+    gomem_lock_acquire(lock);
+    for (size_t at = 0; at < allocator->arena_count; at++) {
+        const gomem_arena *arena = &allocator->arenas[at];
+        gomem_arena_info info = {arena->base, arena->size, gomem_index_free_size(&arena->index),
+                                 arena->dedicated};
+        if (!visit(context, &info)) break;
+    }
+    gomem_lock_release(lock);
+}
+
+bool gomem_allocator_owns(const gomem_allocator *allocator, const void *ptr, size_t size) {
+    gomem_lock *lock = (gomem_lock *)&allocator->lock;
+    gomem_lock_acquire(lock);
+    const gomem_arena *arena = arena_holding(allocator, ptr);
+    bool owns = arena != NULL &&
+                size <= arena->size - (size_t)((const uint8_t *)ptr - arena->base);
+    gomem_lock_release(lock);
+    return owns;
+}
+
+bool gomem_allocator_invariants_hold(const gomem_allocator *allocator) {
+    gomem_lock *lock = (gomem_lock *)&allocator->lock;
+    gomem_lock_acquire(lock);
+    bool ok = allocator->arena_count <= allocator->arena_capacity &&
+              (allocator->arena_count == 0 || allocator->current < allocator->arena_count);
+    size_t footprint = 0;
+    uint64_t free_bytes = 0;
+    for (size_t at = 0; ok && at < allocator->arena_count; at++) {
+        const gomem_arena *arena = &allocator->arenas[at];
+        if (at > 0) {
+            const gomem_arena *previous = &allocator->arenas[at - 1];
+            ok = (uintptr_t)previous->base + previous->size <= (uintptr_t)arena->base;
+        }
+        ok = ok && arena->index.pool == &allocator->pool && arena->index.size == arena->size &&
+             gomem_index_invariants_hold(&arena->index) &&
+             !(arena->dedicated && gomem_index_is_empty(&arena->index));
+        footprint += arena->size;
+        free_bytes += gomem_index_free_size(&arena->index);
+    }
+    ok = ok && footprint == allocator->footprint && allocator->total_free <= allocator->total_malloc &&
+         free_bytes + (allocator->total_malloc - allocator->total_free) == footprint;
+    gomem_lock_release(lock);
+    return ok;
+}
+
+void *gomem_allocator_resize(void *context, void *old, size_t old_bytes, size_t new_bytes) {
+    gomem_allocator *allocator = context;
+    if (new_bytes == 0) {
+        if (old != NULL) (void)gomem_free(allocator, old, old_bytes);
+        return NULL;
+    }
+    if (old != NULL && new_bytes <= old_bytes) {
+        size_t size = old_bytes;
+        /* Shrinking is a segmented free of the tail: no copy. */
+        return gomem_free_rest(allocator, old, &size, new_bytes) == GOMEM_OK ? old : NULL;
+    }
+    uint8_t *fresh = gomem_malloc(allocator, new_bytes);
+    if (fresh == NULL) return NULL;
+    if (old != NULL) {
+        memcpy(fresh, old, old_bytes);
+        (void)gomem_free(allocator, old, old_bytes);
+    }
+    return fresh;
+}

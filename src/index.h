@@ -1,0 +1,84 @@
+/*
+ * index.h - the free-block index's internal layout, shared by its two implementations
+ * (index_treap.c by default, index_avl.c with GOMEM_TWOTREE) and by the arena and allocator that
+ * embed indexes. Nodes live in a node pool outside the managed memory and are named by 32-bit
+ * numbers, so a pool can move when it grows and nodes stay small in native and wasm builds alike.
+ * Node 0 is a sentinel ("no node"): its fields are zero, so reading a missing child's size or
+ * maximum needs no branch. Several indexes may share one pool (all arenas of an allocator do).
+ */
+#ifndef GOMEM_INDEX_H
+#define GOMEM_INDEX_H
+
+#include "internal.h"
+
+#define GOMEM_NIL 0u
+
+#if GOMEM_TWOTREE
+/* Two AVL trees over the same nodes: tree 0 ordered by start, tree 1 by (size, start). */
+enum { GOMEM_BY_START = 0, GOMEM_BY_SIZE = 1 };
+typedef struct gomem_node {
+    uint32_t start, end;
+    uint32_t left[2], right[2], parent[2];
+    uint8_t height[2];
+} gomem_node;
+#else
+/* One treap: a search tree by start, a max-heap by random priority, and each node caches the
+ * largest free block in its subtree (`max`), which makes first-fit search O(depth). */
+typedef struct gomem_node {
+    uint32_t start, end;
+    uint32_t max;
+    uint32_t priority;
+    uint32_t left, right, parent;
+} gomem_node;
+#endif
+
+typedef struct gomem_nodepool {
+    gomem_node *nodes;  /* nodes[0] is the sentinel */
+    uint32_t capacity;  /* entries in nodes */
+    uint32_t used;      /* entries ever handed out, including the sentinel */
+    uint32_t free_head; /* recycled nodes, chained through their start field */
+    uint32_t live;      /* nodes in use by all indexes of this pool */
+} gomem_nodepool;
+
+struct gomem_index {
+    gomem_nodepool *pool;
+#if GOMEM_TWOTREE
+    uint32_t root[2];
+#else
+    uint32_t root;
+    uint32_t random_state; /* xorshift32 for treap priorities */
+#endif
+    uint32_t size;   /* the range is [0, size) */
+    uint32_t blocks; /* free blocks */
+    uint64_t free_bytes;
+};
+
+/* Pool life cycle. init never fails (no memory until the first node is taken). */
+void gomem_nodepool_init(gomem_nodepool *pool);
+void gomem_nodepool_release(gomem_nodepool *pool);
+/* Bytes the pool holds. */
+size_t gomem_nodepool_footprint(const gomem_nodepool *pool);
+/* A node with unspecified fields, or GOMEM_NIL when the pool cannot grow. May move pool->nodes. */
+uint32_t gomem_node_take(gomem_nodepool *pool);
+void gomem_node_give(gomem_nodepool *pool, uint32_t node);
+
+/* Start an index over [0, size) with one free block. GOMEM_ERR_NOMEM when no node can be had.
+ * size must be 1..GOMEM_ARENA_LIMIT (checked by callers). */
+gomem_status gomem_index_init(gomem_index *index, gomem_nodepool *pool, size_t size);
+/* Return every node of the index to its pool. The index must be init'ed again before use. */
+void gomem_index_release(gomem_index *index);
+
+/* The argument checks shared by alloc and find, in both implementations. */
+static inline gomem_status gomem_index_check_request(const gomem_index *index, size_t size,
+                                                     size_t alignment) {
+    if (size == 0 || size > index->size) return GOMEM_ERR_INVALID_SIZE;
+    if (!gomem_is_power_of_two(alignment) || alignment > GOMEM_MAX_ALIGNMENT)
+        return GOMEM_ERR_INVALID_ARGUMENT;
+    return GOMEM_OK;
+}
+
+static inline bool gomem_index_is_empty(const gomem_index *index) {
+    return index->free_bytes == index->size;
+}
+
+#endif /* GOMEM_INDEX_H */

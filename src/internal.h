@@ -1,0 +1,91 @@
+/*
+ * internal.h - helpers shared by the core's files: size arithmetic, the metadata allocator, the
+ * lock used with GOMEM_THREADS, and debug checks. Nothing here is public API.
+ */
+#ifndef GOMEM_INTERNAL_H
+#define GOMEM_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "../platform/platform.h"
+#include "gomem.h"
+
+#ifndef GOMEM_DEBUG
+#define GOMEM_DEBUG 0
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define GOMEM_LIKELY(x) __builtin_expect(!!(x), 1)
+#define GOMEM_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define GOMEM_LIKELY(x) (x)
+#define GOMEM_UNLIKELY(x) (x)
+#endif
+
+/* Debug builds check structural invariants after every mutation and stop at the first broken
+ * one (assert); release builds compile the check away, so they never abort. */
+#if GOMEM_DEBUG
+#include <assert.h>
+#define GOMEM_DEBUG_CHECK(cond) assert(cond)
+#else
+#define GOMEM_DEBUG_CHECK(cond) ((void)0)
+#endif
+
+static inline bool gomem_is_power_of_two(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
+
+/* Round up to a multiple of a power of two; callers keep value far below SIZE_MAX. */
+static inline size_t gomem_align_up(size_t value, size_t alignment) {
+    return (value + alignment - 1) & ~(alignment - 1);
+}
+
+/* The page source's granularity, rounded in: every metadata and arena size is a multiple. */
+static inline size_t gomem_page_size(void) { return gomem_page_source()->page_size; }
+
+/* Page-rounded size, or 0 when `size` is 0 or rounding would pass GOMEM_ARENA_LIMIT. */
+static inline size_t gomem_page_round(size_t size) {
+    if (size == 0 || size > GOMEM_ARENA_LIMIT) return 0;
+    return gomem_align_up(size, gomem_page_size());
+}
+
+/* Page regions through the process-wide budget (pages.c); size is a multiple of the page size. */
+void *gomem_pages_alloc(size_t size);
+void gomem_pages_free(void *region, size_t size);
+
+/* Metadata (allocator structs, arena tables, node pools) comes from the same page source as the
+ * arenas, so freestanding wasm builds need no libc heap. Sizes are rounded to whole pages; the
+ * caller frees with the size it asked for. */
+void *gomem_meta_alloc(size_t bytes);
+void gomem_meta_free(void *block, size_t bytes);
+/* Pages actually held for a metadata block of `bytes`. */
+size_t gomem_meta_footprint(size_t bytes);
+
+/* A spin lock on C11 atomics (so it works in wasm threads too), compiled away without
+ * GOMEM_THREADS. Critical sections are short (one tree operation); after a burst of spinning the
+ * waiter yields so a preempted holder can finish. */
+#if GOMEM_THREADS
+#include <stdatomic.h>
+typedef struct gomem_lock {
+    atomic_int held;
+} gomem_lock;
+void gomem_lock_acquire_slow(gomem_lock *lock);
+static inline void gomem_lock_init(gomem_lock *lock) { atomic_init(&lock->held, 0); }
+static inline void gomem_lock_acquire(gomem_lock *lock) {
+    if (GOMEM_LIKELY(!atomic_exchange_explicit(&lock->held, 1, memory_order_acquire))) return;
+    gomem_lock_acquire_slow(lock);
+}
+static inline void gomem_lock_release(gomem_lock *lock) {
+    atomic_store_explicit(&lock->held, 0, memory_order_release);
+}
+#else
+typedef struct gomem_lock {
+    char unused;
+} gomem_lock;
+static inline void gomem_lock_init(gomem_lock *lock) { (void)lock; }
+static inline void gomem_lock_acquire(gomem_lock *lock) { (void)lock; }
+static inline void gomem_lock_release(gomem_lock *lock) { (void)lock; }
+#endif
+
+#endif /* GOMEM_INTERNAL_H */
