@@ -654,10 +654,11 @@ size_t gomem_reader_range_n(gomem_reader *r, size_t n, gomem_buf_visitor visit, 
 
 /* Drop what has been read from the front of the list (the seed's ClipFront): every buffer before
  * the cursor, and the read prefix of the cursor's buffer (a buffer read to its end is dropped
- * whole). release (may be NULL) gets each dropped non-empty piece, front to back; pieces are
- * never merged or split otherwise. The list's size shrinks by gomem_reader_offset, which becomes
- * 0; the cursor keeps its place in the data, so reading continues where it was. Buffers past the
- * cursor, pushed after the reader was made included, stay. Never fails. O(count). */
+ * whole). release (may be NULL) gets each dropped non-empty piece, front to back: whole buffers,
+ * then the prefix. The list's size shrinks by gomem_reader_offset, which becomes 0; the cursor
+ * keeps its place in the data, so reading continues where it was. Nothing read: no change.
+ * Buffers past the cursor, pushed after the reader was made included, stay. Other readers over
+ * the list become invalid. Never fails. O(count). */
 void gomem_reader_clip_front(gomem_reader *r, gomem_release_fn release, void *context);
 
 /* ---- END MEMORY API ---- */

@@ -62,6 +62,11 @@ void gomem_meta_free(void *block, size_t bytes);
 /* Pages actually held for a metadata block of `bytes`. */
 size_t gomem_meta_footprint(size_t bytes);
 
+/* Resize an array through a caller's gomem_resize_fn, or the C library's realloc/free when it is
+ * NULL (in GOMEM_NO_LIBC builds a NULL function fails every growth). new_bytes 0 releases. */
+void *gomem_resize_through(gomem_resize_fn resize, void *context, void *old, size_t old_bytes,
+                           size_t new_bytes);
+
 /* A spin lock on C11 atomics (so it works in wasm threads too), compiled away without
  * GOMEM_THREADS. Critical sections are short (one tree operation); after a burst of spinning the
  * waiter yields so a preempted holder can finish. */

@@ -10,26 +10,10 @@
  */
 #include "internal.h"
 
-#if !defined(GOMEM_NO_LIBC)
-#include <stdlib.h>
-#endif
-
 /* Grow or release an array the way the list's own array is grown (shared resize function). */
 static void *resize_array(const gomem_recyclable *rm, void *old, size_t old_bytes, size_t new_bytes) {
-    if (rm->memory.resize != NULL)
-        return rm->memory.resize(rm->memory.resize_context, old, old_bytes, new_bytes);
-#if !defined(GOMEM_NO_LIBC)
-    if (new_bytes == 0) {
-        free(old);
-        return NULL;
-    }
-    return realloc(old, new_bytes);
-#else
-    (void)old;
-    (void)old_bytes;
-    (void)new_bytes;
-    return NULL;
-#endif
+    return gomem_resize_through(rm->memory.resize, rm->memory.resize_context, old, old_bytes,
+                                new_bytes);
 }
 
 void gomem_recyclable_init(gomem_recyclable *rm, gomem_allocator *allocator,
