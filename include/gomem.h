@@ -309,8 +309,8 @@ void *gomem_malloc(gomem_allocator *allocator, size_t size);
 gomem_status gomem_free(gomem_allocator *allocator, void *ptr, size_t size);
 
 /* A pointer to size free bytes without taking them (the seed's Borrow): valid only until the next
- * call on this allocator. May add an arena when nothing fits. NULL as gomem_malloc. Not counted
- * in the totals. */
+ * call on this allocator. May add an arena when nothing fits. NULL as gomem_malloc, and for a size
+ * above max_block_size (as the seed). Not counted in the totals. */
 void *gomem_borrow(gomem_allocator *allocator, size_t size);
 
 /* Keep the first `keep` bytes of the allocation [ptr, ptr + *size) and free the rest; *size

@@ -149,7 +149,11 @@ static gomem_arena *add_arena(gomem_allocator *allocator, size_t size, bool dedi
             (allocator->arena_count - at) * sizeof arena);
     allocator->arenas[at] = arena;
     allocator->arena_count++;
-    allocator->current = at;
+    /* New ordinary arenas serve next; a dedicated one never does (it holds one request). */
+    if (!dedicated)
+        allocator->current = at;
+    else if (allocator->arena_count > 1 && at <= allocator->current)
+        allocator->current++;
     allocator->footprint += arena.size;
     if (allocator->footprint > allocator->peak_footprint)
         allocator->peak_footprint = allocator->footprint;
@@ -182,15 +186,21 @@ static inline bool fit_in(gomem_arena *arena, size_t size, size_t alignment, boo
 static void *fit_locked(gomem_allocator *allocator, size_t size, bool claim) {
     size_t alignment = allocator->alignment, offset;
     if (size > allocator->max_block) {
+        /* A borrowed dedicated region would be wholly free at once: nothing to lend. */
+        if (!claim) return NULL;
         gomem_arena *arena = add_arena(allocator, size, true);
         return arena && fit_in(arena, size, alignment, claim, &offset) ? arena->base + offset : NULL;
     }
     if (allocator->arena_count != 0) {
+        /* Dedicated arenas are skipped: their page-rounding slack must stay empty so they can
+         * be released with their one allocation. */
         gomem_arena *current = &allocator->arenas[allocator->current];
-        if (fit_in(current, size, alignment, claim, &offset)) return current->base + offset;
+        if (!current->dedicated && fit_in(current, size, alignment, claim, &offset))
+            return current->base + offset;
         for (size_t at = 0; at < allocator->arena_count; at++) {
             gomem_arena *arena = &allocator->arenas[at];
-            if (at != allocator->current && fit_in(arena, size, alignment, claim, &offset)) {
+            if (at != allocator->current && !arena->dedicated &&
+                fit_in(arena, size, alignment, claim, &offset)) {
                 allocator->current = at;
                 return arena->base + offset;
             }

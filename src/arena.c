@@ -7,6 +7,7 @@ gomem_status gomem_arena_init(gomem_arena *arena, gomem_nodepool *pool, size_t s
                               gomem_buddy *buddy) {
     size_t rounded = gomem_page_round(size);
     if (rounded == 0) return GOMEM_ERR_INVALID_SIZE;
+    if (buddy != NULL && rounded > gomem_buddy_pool_size(buddy)) buddy = NULL;
     uint8_t *base = buddy ? gomem_buddy_alloc_rounded(buddy, &rounded) : gomem_pages_alloc(rounded);
     if (base == NULL) return GOMEM_ERR_NOMEM;
     gomem_status status = gomem_index_init(&arena->index, pool, rounded);

@@ -17,8 +17,8 @@ struct gomem_arena {
     bool dedicated;     /* holds one request above the allocator's max block size */
 };
 
-/* Take a region of `size` bytes (page-rounded; a power of two when it comes from `buddy`) and
- * index it as wholly free. GOMEM_ERR_INVALID_SIZE for 0 or above GOMEM_ARENA_LIMIT,
+/* Take a region of `size` bytes (page-rounded; a power of two when it comes from `buddy`, which
+ * is skipped for sizes above its pool size) and index it as wholly free. GOMEM_ERR_INVALID_SIZE for 0 or above GOMEM_ARENA_LIMIT,
  * GOMEM_ERR_NOMEM when no region or node can be had (then nothing is held). */
 gomem_status gomem_arena_init(gomem_arena *arena, gomem_nodepool *pool, size_t size,
                               gomem_buddy *buddy);
@@ -45,5 +45,7 @@ static inline gomem_status gomem_arena_give(gomem_arena *arena, const void *ptr,
 
 /* Buddy regions for arenas (buddy.c). The size is rounded up to the region actually handed out. */
 void *gomem_buddy_alloc_rounded(gomem_buddy *buddy, size_t *size);
+/* Bytes per pool: arenas larger than a pool come from the page source instead. */
+size_t gomem_buddy_pool_size(const gomem_buddy *buddy);
 
 #endif /* GOMEM_ARENA_H */

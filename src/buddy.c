@@ -187,6 +187,8 @@ gomem_status gomem_buddy_free(gomem_buddy *buddy, void *ptr) {
     return status;
 }
 
+size_t gomem_buddy_pool_size(const gomem_buddy *buddy) { return buddy->pool_size; }
+
 size_t gomem_buddy_pool_bytes(const gomem_buddy *buddy) {
     gomem_lock *lock = (gomem_lock *)&buddy->lock;
     gomem_lock_acquire(lock);
@@ -204,29 +206,30 @@ size_t gomem_buddy_used_bytes(const gomem_buddy *buddy) {
     return bytes;
 }
 
-/* Check node i's subtree; returns the bytes allocated below it, or SIZE_MAX when broken. */
-static size_t check_node(const gomem_buddy *buddy, const uint8_t *tree, size_t i, bool inside_used) {
+/* Every node of subtree i holds its "wholly free" value (1 + its order): the state below a free
+ * node and below a region handed out (its descendants are left as they were). */
+static bool subtree_untouched(const gomem_buddy *buddy, const uint8_t *tree, size_t i) {
+    unsigned order = node_order(buddy, i);
+    if (tree[i] != order + 1) return false;
+    return order == 0 || (subtree_untouched(buddy, tree, 2 * i + 1) &&
+                          subtree_untouched(buddy, tree, 2 * i + 2));
+}
+
+/* Check node i's subtree; returns the bytes handed out below it, or SIZE_MAX when broken.
+ * A 0 means either "a region starts here" (then everything below is untouched) or "both children
+ * are wholly handed out" (then both children hold 0 themselves). */
+static size_t check_node(const gomem_buddy *buddy, const uint8_t *tree, size_t i) {
     unsigned order = node_order(buddy, i);
     size_t span = buddy->unit << order;
-    if (inside_used) {
-        /* Under an allocated node every value must be the restored "wholly free" value. */
-        if (tree[i] != order + 1) return SIZE_MAX;
-        return order == 0 ? 0 : (check_node(buddy, tree, 2 * i + 1, true) == SIZE_MAX ||
-                                 check_node(buddy, tree, 2 * i + 2, true) == SIZE_MAX)
-                                    ? SIZE_MAX
-                                    : 0;
-    }
-    if (tree[i] == 0) {
-        if (order == 0) return span;
-        bool clean = check_node(buddy, tree, 2 * i + 1, true) != SIZE_MAX &&
-                     check_node(buddy, tree, 2 * i + 2, true) != SIZE_MAX;
-        return clean ? span : SIZE_MAX;
-    }
-    if (order == 0) return tree[i] == 1 ? 0 : SIZE_MAX;
-    size_t left = check_node(buddy, tree, 2 * i + 1, false);
-    size_t right = check_node(buddy, tree, 2 * i + 2, false);
+    if (order == 0) return tree[i] == 0 ? span : tree[i] == 1 ? 0 : SIZE_MAX;
+    size_t left_node = 2 * i + 1, right_node = 2 * i + 2;
+    if (tree[i] == 0 && subtree_untouched(buddy, tree, left_node) &&
+        subtree_untouched(buddy, tree, right_node))
+        return span; /* a region of this node's size */
+    size_t left = check_node(buddy, tree, left_node);
+    size_t right = check_node(buddy, tree, right_node);
     if (left == SIZE_MAX || right == SIZE_MAX) return SIZE_MAX;
-    uint8_t l = tree[2 * i + 1], r = tree[2 * i + 2];
+    uint8_t l = tree[left_node], r = tree[right_node];
     uint8_t expected = l == order && r == order ? (uint8_t)(order + 1) : (l > r ? l : r);
     return tree[i] == expected ? left + right : SIZE_MAX;
 }
@@ -236,7 +239,7 @@ bool gomem_buddy_invariants_hold(const gomem_buddy *buddy) {
     gomem_lock_acquire(lock);
     bool ok = buddy->pool_count <= buddy->pool_capacity;
     for (size_t p = 0; ok && p < buddy->pool_count; p++) {
-        size_t used = check_node(buddy, buddy->pools[p].tree, 0, false);
+        size_t used = check_node(buddy, buddy->pools[p].tree, 0);
         ok = used == buddy->pools[p].used;
     }
     gomem_lock_release(lock);
@@ -284,11 +287,17 @@ void *gomem_buddy_alloc_rounded(gomem_buddy *buddy, size_t *size) {
     (void)size;
     return NULL;
 }
+size_t gomem_buddy_pool_size(const gomem_buddy *buddy) {
+    (void)buddy;
+    return 0;
+}
 gomem_status gomem_buddy_free(gomem_buddy *buddy, void *ptr) {
     (void)buddy;
     (void)ptr;
     return GOMEM_ERR_UNSUPPORTED;
 }
+size_t gomem_buddy_pool_size(const gomem_buddy *buddy) { return buddy->pool_size; }
+
 size_t gomem_buddy_pool_bytes(const gomem_buddy *buddy) {
     (void)buddy;
     return 0;
