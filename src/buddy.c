@@ -296,8 +296,6 @@ gomem_status gomem_buddy_free(gomem_buddy *buddy, void *ptr) {
     (void)ptr;
     return GOMEM_ERR_UNSUPPORTED;
 }
-size_t gomem_buddy_pool_size(const gomem_buddy *buddy) { return buddy->pool_size; }
-
 size_t gomem_buddy_pool_bytes(const gomem_buddy *buddy) {
     (void)buddy;
     return 0;
