@@ -138,9 +138,9 @@ gomem_index *gomem_index_create(size_t size);
 void gomem_index_destroy(gomem_index *index);
 
 /* Take `size` bytes starting at the first `alignment`-aligned offset of the lowest-addressed free
- * block that can hold them (address-ordered first fit; GOMEM_TWOTREE: best fit by size). Bytes
- * skipped for alignment stay free. alignment must be a power of two (1 for none) up to
- * GOMEM_MAX_ALIGNMENT.
+ * block that can hold them (address-ordered first fit; GOMEM_TWOTREE: best fit, the smallest
+ * block that fits, lowest address on ties). Bytes skipped for alignment stay free. alignment must
+ * be a power of two (1 for none) up to GOMEM_MAX_ALIGNMENT.
  * Returns GOMEM_OK and the offset, or GOMEM_ERR_INVALID_SIZE (size 0 or > index size),
  * GOMEM_ERR_INVALID_ARGUMENT (alignment), GOMEM_ERR_NOMEM (no block fits, or a node for the
  * alignment gap could not be had); on failure *offset is untouched and nothing changes.
@@ -162,7 +162,8 @@ gomem_status gomem_index_find(const gomem_index *index, size_t size, size_t alig
 /* Total free bytes. O(1). */
 size_t gomem_index_free_size(const gomem_index *index);
 
-/* Size of the largest free block. O(1) (treap) / O(log n) (two trees). */
+/* Size of the largest free block. O(1) by default (the treap caches it), O(log n) with
+ * GOMEM_TWOTREE. */
 size_t gomem_index_largest_free(const gomem_index *index);
 
 /* Number of free blocks. O(1). */
@@ -175,13 +176,14 @@ size_t gomem_index_size(const gomem_index *index);
 void gomem_index_walk(const gomem_index *index, gomem_block_visitor visit, void *context);
 
 /* Forget every allocation: the whole range [0, size) becomes one free block; size may differ from
- * the old one. Fails with GOMEM_ERR_INVALID_SIZE (0 or over the limit) and changes nothing then.
+ * the old one. Fails with GOMEM_ERR_INVALID_SIZE (0 or over the limit), or GOMEM_ERR_NOMEM when
+ * the index held no free block at all and no node can be had; it changes nothing then.
  * O(n) in the blocks released. */
 gomem_status gomem_index_reset(gomem_index *index, size_t size);
 
 /* true when every structural invariant holds: order, no overlap, no two adjacent free blocks,
- * cached sums and maxima, balance/heap properties, node accounting. For tests and GOMEM_DEBUG.
- * O(n). */
+ * cached sums and maxima, balance/heap properties, node accounting. For tests
+ * and GOMEM_DEBUG. O(n) by default, O(n log n) with GOMEM_TWOTREE. */
 bool gomem_index_invariants_hold(const gomem_index *index);
 
 /* ------------------------------------------------------------------------------------------------ */

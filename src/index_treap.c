@@ -243,7 +243,8 @@ void gomem_index_release(gomem_index *index) {
 
 gomem_status gomem_index_reset(gomem_index *index, size_t size) {
     if (size == 0 || size > GOMEM_ARENA_LIMIT) return GOMEM_ERR_INVALID_SIZE;
-    /* Keep one node so a reset of a fully allocated index cannot fail half-way. */
+    /* Reuse the root's node when there is one; a fully allocated index has none, and then the
+     * only possible failure (no node) happens before anything changes. */
     uint32_t keep = index->root;
     if (keep == GOMEM_NIL) {
         keep = gomem_node_take(index->pool);
@@ -262,6 +263,7 @@ gomem_status gomem_index_reset(gomem_index *index, size_t size) {
     index->blocks = 1;
     index->size = (uint32_t)size;
     index->free_bytes = size;
+    GOMEM_DEBUG_CHECK(gomem_index_invariants_hold(index));
     return GOMEM_OK;
 }
 
@@ -417,8 +419,8 @@ bool gomem_index_invariants_hold(const gomem_index *index) {
     if (index->root != GOMEM_NIL && nodes[index->root].parent != GOMEM_NIL) return false;
     subtree_facts facts = check_subtree(index, index->root, GOMEM_NIL, 0, index->size);
     /* The sentinel must stay all zero: every branch-free read of a missing child relies on it. */
-    bool sentinel_clean = nodes == NULL || (nodes[GOMEM_NIL].max == 0 && nodes[GOMEM_NIL].left == 0 &&
-                                            nodes[GOMEM_NIL].right == 0);
+    static const gomem_node zero;
+    bool sentinel_clean = nodes == NULL || memcmp(&nodes[GOMEM_NIL], &zero, sizeof zero) == 0;
     return facts.ok && sentinel_clean && facts.count == index->blocks &&
            facts.bytes == index->free_bytes && index->free_bytes <= index->size;
 }
