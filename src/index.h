@@ -77,6 +77,14 @@ static inline gomem_status gomem_index_check_request(const gomem_index *index, s
     return GOMEM_OK;
 }
 
+/* Where `size` bytes start in block `node` once aligned, or UINT32_MAX when they do not fit. */
+static inline uint32_t gomem_block_aligned_fit(const gomem_node *node, uint32_t size, uint32_t alignment) {
+    uint32_t aligned = (node->start + alignment - 1) & ~(alignment - 1);
+    /* aligned < start only on wrap-around near 4 GiB: then it does not fit. */
+    if (aligned < node->start || aligned >= node->end || node->end - aligned < size) return UINT32_MAX;
+    return aligned;
+}
+
 static inline bool gomem_index_is_empty(const gomem_index *index) {
     return index->free_bytes == index->size;
 }

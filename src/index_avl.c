@@ -223,14 +223,6 @@ static void size_changed(gomem_index *index, uint32_t n, bool grew) {
     tree_insert(index, BY_SIZE, n);
 }
 
-/* Where `size` bytes start in block n once aligned, or UINT32_MAX when they do not fit there. */
-static inline uint32_t aligned_fit(const gomem_node *node, uint32_t size, uint32_t alignment) {
-    uint32_t aligned = (node->start + alignment - 1) & ~(alignment - 1);
-    /* aligned < start only on wrap-around near 4 GiB: then it does not fit. */
-    if (aligned < node->start || aligned >= node->end || node->end - aligned < size) return UINT32_MAX;
-    return aligned;
-}
-
 /* Best fit: the first block in (size, start) order that holds `size` bytes from an
  * `alignment`-aligned offset; stores that offset. One descent finds the smallest block of at least
  * `size` bytes; only when its alignment gap makes it too short does the search step on through
@@ -249,13 +241,33 @@ static inline uint32_t find_fit(const gomem_index *index, uint32_t size, uint32_
         }
     }
     for (; best != NIL; best = neighbour(nodes, BY_SIZE, best, RIGHT)) {
-        uint32_t aligned = aligned_fit(&nodes[best], size, alignment);
+        uint32_t aligned = gomem_block_aligned_fit(&nodes[best], size, alignment);
         if (GOMEM_LIKELY(aligned != UINT32_MAX)) {
             *offset = aligned;
             return best;
         }
     }
     return NIL;
+}
+
+/* The primitives index_ops.h builds on. */
+static inline void find_neighbours(const gomem_index *index, uint32_t start, uint32_t *before,
+                                   uint32_t *after) {
+    const gomem_node *nodes = index->pool->nodes;
+    *before = *after = NIL;
+    for (uint32_t n = index->root[BY_START]; n != NIL;) {
+        if (nodes[n].start <= start) {
+            *before = n;
+            n = nodes[n].right[BY_START];
+        } else {
+            *after = n;
+            n = nodes[n].left[BY_START];
+        }
+    }
+}
+
+static inline void block_resized(gomem_index *index, uint32_t n, bool grew) {
+    size_changed(index, n, grew);
 }
 
 gomem_status gomem_index_init(gomem_index *index, gomem_nodepool *pool, size_t size) {
@@ -313,100 +325,6 @@ gomem_status gomem_index_reset(gomem_index *index, size_t size) {
     index->blocks = 1;
     index->size = (uint32_t)size;
     index->free_bytes = size;
-    return GOMEM_OK;
-}
-
-gomem_status gomem_index_find(const gomem_index *index, size_t size, size_t alignment,
-                              size_t *offset) {
-    gomem_status status = gomem_index_check_request(index, size, alignment);
-    if (status != GOMEM_OK) return status;
-    uint32_t at;
-    if (find_fit(index, (uint32_t)size, (uint32_t)alignment, &at) == NIL) return GOMEM_ERR_NOMEM;
-    *offset = at;
-    return GOMEM_OK;
-}
-
-gomem_status gomem_index_alloc(gomem_index *index, size_t size, size_t alignment, size_t *offset) {
-    gomem_status status = gomem_index_check_request(index, size, alignment);
-    if (status != GOMEM_OK) return status;
-    uint32_t at;
-    uint32_t n = find_fit(index, (uint32_t)size, (uint32_t)alignment, &at);
-    if (n == NIL) return GOMEM_ERR_NOMEM;
-
-    gomem_node *nodes = index->pool->nodes;
-    uint32_t start = nodes[n].start, end = nodes[n].end, taken_end = at + (uint32_t)size;
-    if (at == start) {
-        if (taken_end == end) {
-            unlink_block(index, n);
-        } else {
-            nodes[n].start = taken_end; /* stays between its neighbours: start order holds */
-            size_changed(index, n, false);
-        }
-    } else if (taken_end == end) {
-        nodes[n].end = at;
-        size_changed(index, n, false);
-    } else {
-        /* The alignment gap stays free before the allocation, the rest after it: one more node,
-         * taken before anything changes so a failure leaves the index as it was. */
-        uint32_t tail = gomem_node_take(index->pool);
-        if (tail == NIL) return GOMEM_ERR_NOMEM;
-        nodes = index->pool->nodes;
-        nodes[n].end = at;
-        size_changed(index, n, false);
-        nodes[tail].start = taken_end;
-        nodes[tail].end = end;
-        link_block(index, tail);
-    }
-    index->free_bytes -= size;
-    *offset = at;
-    GOMEM_DEBUG_CHECK(gomem_index_invariants_hold(index));
-    return GOMEM_OK;
-}
-
-gomem_status gomem_index_free(gomem_index *index, size_t offset, size_t size) {
-    if (size == 0) return GOMEM_ERR_INVALID_SIZE;
-    if (offset >= index->size || size > index->size - offset) return GOMEM_ERR_OUT_OF_RANGE;
-    uint32_t start = (uint32_t)offset, end = (uint32_t)(offset + size);
-
-    /* One descent finds the last block starting at or before `start` and the first after it. */
-    gomem_node *nodes = index->pool->nodes;
-    uint32_t before = NIL, after = NIL;
-    for (uint32_t n = index->root[BY_START]; n != NIL;) {
-        if (nodes[n].start <= start) {
-            before = n;
-            n = nodes[n].right[BY_START];
-        } else {
-            after = n;
-            n = nodes[n].left[BY_START];
-        }
-    }
-    if ((before != NIL && nodes[before].end > start) || (after != NIL && nodes[after].start < end))
-        return GOMEM_ERR_DOUBLE_FREE;
-
-    bool joins_before = before != NIL && nodes[before].end == start;
-    bool joins_after = after != NIL && nodes[after].start == end;
-    if (joins_before && joins_after) {
-        uint32_t merged_end = nodes[after].end;
-        unlink_block(index, after);
-        nodes = index->pool->nodes;
-        nodes[before].end = merged_end;
-        size_changed(index, before, true);
-    } else if (joins_before) {
-        nodes[before].end = end;
-        size_changed(index, before, true);
-    } else if (joins_after) {
-        nodes[after].start = start; /* still after `before`, which ends before `start` */
-        size_changed(index, after, true);
-    } else {
-        uint32_t n = gomem_node_take(index->pool);
-        if (n == NIL) return GOMEM_ERR_NOMEM;
-        nodes = index->pool->nodes;
-        nodes[n].start = start;
-        nodes[n].end = end;
-        link_block(index, n);
-    }
-    index->free_bytes += size;
-    GOMEM_DEBUG_CHECK(gomem_index_invariants_hold(index));
     return GOMEM_OK;
 }
 
@@ -516,5 +434,7 @@ bool gomem_index_invariants_hold(const gomem_index *index) {
     return index->free_bytes <= index->size && tree_holds(index, BY_START) &&
            tree_holds(index, BY_SIZE);
 }
+
+#include "index_ops.h"
 
 #endif /* GOMEM_TWOTREE */

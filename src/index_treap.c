@@ -173,20 +173,12 @@ static uint32_t next_fit_after(const gomem_node *nodes, uint32_t n, uint32_t siz
     return GOMEM_NIL;
 }
 
-/* Where `size` bytes start in block n once aligned, or UINT32_MAX when they do not fit there. */
-static inline uint32_t aligned_fit(const gomem_node *node, uint32_t size, uint32_t alignment) {
-    uint32_t aligned = (node->start + alignment - 1) & ~(alignment - 1);
-    /* aligned < start only on wrap-around near 4 GiB: then it does not fit. */
-    if (aligned < node->start || aligned >= node->end || node->end - aligned < size) return UINT32_MAX;
-    return aligned;
-}
-
 /* Blocks are byte-granular, so a block may be big enough but too short once aligned: then the
  * search moves on to the next candidate in address order. Rare, so kept out of the hot path. */
 static uint32_t find_aligned_after(const gomem_node *nodes, uint32_t n, uint32_t size,
                                    uint32_t alignment, uint32_t *offset) {
     while ((n = next_fit_after(nodes, n, size)) != GOMEM_NIL) {
-        uint32_t aligned = aligned_fit(&nodes[n], size, alignment);
+        uint32_t aligned = gomem_block_aligned_fit(&nodes[n], size, alignment);
         if (aligned != UINT32_MAX) {
             *offset = aligned;
             return n;
@@ -202,12 +194,38 @@ static inline uint32_t find_fit(const gomem_index *index, uint32_t size, uint32_
     const gomem_node *nodes = index->pool->nodes;
     if (GOMEM_UNLIKELY(nodes[index->root].max < size)) return GOMEM_NIL;
     uint32_t n = first_fit_in(nodes, index->root, size);
-    uint32_t aligned = aligned_fit(&nodes[n], size, alignment);
+    uint32_t aligned = gomem_block_aligned_fit(&nodes[n], size, alignment);
     if (GOMEM_LIKELY(aligned != UINT32_MAX)) {
         *offset = aligned;
         return n;
     }
     return find_aligned_after(nodes, n, size, alignment, offset);
+}
+
+/* The primitives index_ops.h builds on. */
+static inline void find_neighbours(const gomem_index *index, uint32_t start, uint32_t *before,
+                                   uint32_t *after) {
+    const gomem_node *nodes = index->pool->nodes;
+    *before = *after = GOMEM_NIL;
+    for (uint32_t n = index->root; n != GOMEM_NIL;) {
+        if (nodes[n].start <= start) {
+            *before = n;
+            n = nodes[n].right;
+        } else {
+            *after = n;
+            n = nodes[n].left;
+        }
+    }
+}
+
+static inline void link_block(gomem_index *index, uint32_t n) { insert_node(index, n); }
+
+static inline void unlink_block(gomem_index *index, uint32_t n) { delete_node(index, n); }
+
+/* A changed block keeps its place by start; only the cached maxima above it can change. */
+static inline void block_resized(gomem_index *index, uint32_t n, bool grew) {
+    (void)grew;
+    refresh_upwards(index->pool, n);
 }
 
 gomem_status gomem_index_init(gomem_index *index, gomem_nodepool *pool, size_t size) {
@@ -263,101 +281,6 @@ gomem_status gomem_index_reset(gomem_index *index, size_t size) {
     index->blocks = 1;
     index->size = (uint32_t)size;
     index->free_bytes = size;
-    GOMEM_DEBUG_CHECK(gomem_index_invariants_hold(index));
-    return GOMEM_OK;
-}
-
-gomem_status gomem_index_find(const gomem_index *index, size_t size, size_t alignment,
-                              size_t *offset) {
-    gomem_status status = gomem_index_check_request(index, size, alignment);
-    if (status != GOMEM_OK) return status;
-    uint32_t at;
-    if (find_fit(index, (uint32_t)size, (uint32_t)alignment, &at) == GOMEM_NIL)
-        return GOMEM_ERR_NOMEM;
-    *offset = at;
-    return GOMEM_OK;
-}
-
-gomem_status gomem_index_alloc(gomem_index *index, size_t size, size_t alignment, size_t *offset) {
-    gomem_status status = gomem_index_check_request(index, size, alignment);
-    if (status != GOMEM_OK) return status;
-    uint32_t at;
-    uint32_t n = find_fit(index, (uint32_t)size, (uint32_t)alignment, &at);
-    if (n == GOMEM_NIL) return GOMEM_ERR_NOMEM;
-
-    gomem_node *nodes = index->pool->nodes;
-    uint32_t start = nodes[n].start, end = nodes[n].end, taken_end = at + (uint32_t)size;
-    if (at == start) {
-        if (taken_end == end) {
-            delete_node(index, n);
-        } else {
-            nodes[n].start = taken_end; /* stays between its neighbours: order holds */
-            refresh_upwards(index->pool, n);
-        }
-    } else if (taken_end == end) {
-        nodes[n].end = at;
-        refresh_upwards(index->pool, n);
-    } else {
-        /* The alignment gap stays free before the allocation, the rest after it: one more node. */
-        uint32_t tail = gomem_node_take(index->pool);
-        if (tail == GOMEM_NIL) return GOMEM_ERR_NOMEM;
-        nodes = index->pool->nodes;
-        nodes[n].end = at;
-        refresh_upwards(index->pool, n);
-        nodes[tail].start = taken_end;
-        nodes[tail].end = end;
-        insert_node(index, tail);
-    }
-    index->free_bytes -= size;
-    *offset = at;
-    GOMEM_DEBUG_CHECK(gomem_index_invariants_hold(index));
-    return GOMEM_OK;
-}
-
-gomem_status gomem_index_free(gomem_index *index, size_t offset, size_t size) {
-    if (size == 0) return GOMEM_ERR_INVALID_SIZE;
-    if (offset >= index->size || size > index->size - offset) return GOMEM_ERR_OUT_OF_RANGE;
-    uint32_t start = (uint32_t)offset, end = (uint32_t)(offset + size);
-
-    /* One descent finds the last block starting at or before `start` and the first after it. */
-    gomem_node *nodes = index->pool->nodes;
-    uint32_t before = GOMEM_NIL, after = GOMEM_NIL;
-    for (uint32_t n = index->root; n != GOMEM_NIL;) {
-        if (nodes[n].start <= start) {
-            before = n;
-            n = nodes[n].right;
-        } else {
-            after = n;
-            n = nodes[n].left;
-        }
-    }
-    if ((before != GOMEM_NIL && nodes[before].end > start) ||
-        (after != GOMEM_NIL && nodes[after].start < end))
-        return GOMEM_ERR_DOUBLE_FREE;
-
-    bool joins_before = before != GOMEM_NIL && nodes[before].end == start;
-    bool joins_after = after != GOMEM_NIL && nodes[after].start == end;
-    if (joins_before && joins_after) {
-        uint32_t merged_end = nodes[after].end;
-        delete_node(index, after);
-        nodes = index->pool->nodes;
-        nodes[before].end = merged_end;
-        refresh_upwards(index->pool, before);
-    } else if (joins_before) {
-        nodes[before].end = end;
-        refresh_upwards(index->pool, before);
-    } else if (joins_after) {
-        nodes[after].start = start;
-        refresh_upwards(index->pool, after);
-    } else {
-        uint32_t n = gomem_node_take(index->pool);
-        if (n == GOMEM_NIL) return GOMEM_ERR_NOMEM;
-        nodes = index->pool->nodes;
-        nodes[n].start = start;
-        nodes[n].end = end;
-        insert_node(index, n);
-    }
-    index->free_bytes += size;
     GOMEM_DEBUG_CHECK(gomem_index_invariants_hold(index));
     return GOMEM_OK;
 }
@@ -424,5 +347,7 @@ bool gomem_index_invariants_hold(const gomem_index *index) {
     return facts.ok && sentinel_clean && facts.count == index->blocks &&
            facts.bytes == index->free_bytes && index->free_bytes <= index->size;
 }
+
+#include "index_ops.h"
 
 #endif /* !GOMEM_TWOTREE */

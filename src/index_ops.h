@@ -1,0 +1,107 @@
+/*
+ * index_ops.h - the free-block index operations both implementations share: finding and taking
+ * an allocation, and giving a range back with its merges. Included once at the end of
+ * index_treap.c and of index_avl.c, after each has defined its tree primitives:
+ *
+ *   find_fit(index, size, alignment, &offset)   the block an allocation takes, or GOMEM_NIL
+ *   find_neighbours(index, start, &before, &after)
+ *                                                last block starting at or before `start`, first
+ *                                                block after it (GOMEM_NIL when none)
+ *   link_block(index, n) / unlink_block(index, n)
+ *                                                add a node (bounds set) / remove and recycle one
+ *   block_resized(index, n, grew)                n's bounds changed in place, keeping its address
+ *                                                order; `grew` says which way its size went
+ *
+ * so the logic is written once and each file still compiles it inline with its own primitives.
+ */
+#ifndef GOMEM_INDEX_OPS_H
+#define GOMEM_INDEX_OPS_H
+
+gomem_status gomem_index_find(const gomem_index *index, size_t size, size_t alignment,
+                              size_t *offset) {
+    gomem_status status = gomem_index_check_request(index, size, alignment);
+    if (status != GOMEM_OK) return status;
+    uint32_t at;
+    if (find_fit(index, (uint32_t)size, (uint32_t)alignment, &at) == GOMEM_NIL)
+        return GOMEM_ERR_NOMEM;
+    *offset = at;
+    return GOMEM_OK;
+}
+
+gomem_status gomem_index_alloc(gomem_index *index, size_t size, size_t alignment, size_t *offset) {
+    gomem_status status = gomem_index_check_request(index, size, alignment);
+    if (status != GOMEM_OK) return status;
+    uint32_t at;
+    uint32_t n = find_fit(index, (uint32_t)size, (uint32_t)alignment, &at);
+    if (n == GOMEM_NIL) return GOMEM_ERR_NOMEM;
+
+    gomem_node *nodes = index->pool->nodes;
+    uint32_t start = nodes[n].start, end = nodes[n].end, taken_end = at + (uint32_t)size;
+    if (at == start) {
+        if (taken_end == end) {
+            unlink_block(index, n);
+        } else {
+            nodes[n].start = taken_end; /* stays between its neighbours: address order holds */
+            block_resized(index, n, false);
+        }
+    } else if (taken_end == end) {
+        nodes[n].end = at;
+        block_resized(index, n, false);
+    } else {
+        /* The alignment gap stays free before the allocation, the rest after it: one more node,
+         * taken before anything changes so a failure leaves the index as it was. */
+        uint32_t tail = gomem_node_take(index->pool);
+        if (tail == GOMEM_NIL) return GOMEM_ERR_NOMEM;
+        nodes = index->pool->nodes;
+        nodes[n].end = at;
+        block_resized(index, n, false);
+        nodes[tail].start = taken_end;
+        nodes[tail].end = end;
+        link_block(index, tail);
+    }
+    index->free_bytes -= size;
+    *offset = at;
+    GOMEM_DEBUG_CHECK(gomem_index_invariants_hold(index));
+    return GOMEM_OK;
+}
+
+gomem_status gomem_index_free(gomem_index *index, size_t offset, size_t size) {
+    if (size == 0) return GOMEM_ERR_INVALID_SIZE;
+    if (offset >= index->size || size > index->size - offset) return GOMEM_ERR_OUT_OF_RANGE;
+    uint32_t start = (uint32_t)offset, end = (uint32_t)(offset + size);
+
+    uint32_t before, after;
+    find_neighbours(index, start, &before, &after);
+    gomem_node *nodes = index->pool->nodes;
+    if ((before != GOMEM_NIL && nodes[before].end > start) ||
+        (after != GOMEM_NIL && nodes[after].start < end))
+        return GOMEM_ERR_DOUBLE_FREE;
+
+    bool joins_before = before != GOMEM_NIL && nodes[before].end == start;
+    bool joins_after = after != GOMEM_NIL && nodes[after].start == end;
+    if (joins_before && joins_after) {
+        uint32_t merged_end = nodes[after].end;
+        unlink_block(index, after);
+        nodes = index->pool->nodes;
+        nodes[before].end = merged_end;
+        block_resized(index, before, true);
+    } else if (joins_before) {
+        nodes[before].end = end;
+        block_resized(index, before, true);
+    } else if (joins_after) {
+        nodes[after].start = start; /* still after `before`, which ends before `start` */
+        block_resized(index, after, true);
+    } else {
+        uint32_t n = gomem_node_take(index->pool);
+        if (n == GOMEM_NIL) return GOMEM_ERR_NOMEM;
+        nodes = index->pool->nodes;
+        nodes[n].start = start;
+        nodes[n].end = end;
+        link_block(index, n);
+    }
+    index->free_bytes += size;
+    GOMEM_DEBUG_CHECK(gomem_index_invariants_hold(index));
+    return GOMEM_OK;
+}
+
+#endif /* GOMEM_INDEX_OPS_H */
