@@ -97,4 +97,23 @@ static inline uint64_t test_seed(uint64_t fallback) {
     return seed;
 }
 
+/* The free blocks of an index, as its walk reports them (the first 64; count is exact). */
+typedef struct block_list {
+    gomem_block blocks[64];
+    size_t count;
+} block_list;
+
+static inline bool block_list_add(void *context, gomem_block block) {
+    block_list *list = context;
+    if (list->count < 64) list->blocks[list->count] = block;
+    list->count++;
+    return true;
+}
+
+static inline block_list walk_blocks(const gomem_index *index) {
+    block_list list = {.count = 0};
+    gomem_index_walk(index, block_list_add, &list);
+    return list;
+}
+
 #endif /* GOMEM_TEST_CHECK_H */

@@ -9,23 +9,8 @@
 #include <unistd.h>
 #endif
 
-/* Collects the free blocks reported by a walk. */
-typedef struct block_list {
-    gomem_block blocks[64];
-    size_t count;
-} block_list;
-
-static bool collect_block(void *context, gomem_block block) {
-    block_list *list = context;
-    if (list->count < 64) list->blocks[list->count] = block;
-    list->count++;
-    return true;
-}
-
 static block_list arena_blocks(const gomem_arena *arena) {
-    block_list list = {.count = 0};
-    gomem_index_walk(gomem_arena_index(arena), collect_block, &list);
-    return list;
+    return walk_blocks(gomem_arena_index(arena));
 }
 
 static size_t arena_free(const gomem_arena *arena) {

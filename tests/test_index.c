@@ -4,25 +4,6 @@
  */
 #include "check.h"
 
-/* Collects the free blocks reported by a walk. */
-typedef struct block_list {
-    gomem_block blocks[64];
-    size_t count;
-} block_list;
-
-static bool collect_block(void *context, gomem_block block) {
-    block_list *list = context;
-    if (list->count < 64) list->blocks[list->count] = block;
-    list->count++;
-    return true;
-}
-
-static block_list walk_blocks(const gomem_index *index) {
-    block_list list = {.count = 0};
-    gomem_index_walk(index, collect_block, &list);
-    return list;
-}
-
 static void test_create_limits(void) {
     CHECK(gomem_index_create(0) == NULL);
     CHECK(gomem_index_create(GOMEM_ARENA_LIMIT + 1) == NULL);
