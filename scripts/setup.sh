@@ -1,20 +1,31 @@
 #!/usr/bin/env bash
 # Installs what the build and tests need when it is missing, so `npm start` and `npm test` work on
-# a fresh Debian machine. Safe to run again: it only installs what `command -v` cannot find.
-set -euo pipefail
+# a fresh Debian machine. Run it for the base tools, or source it and call
+#   ensure_packages COMMAND:PACKAGE ...
+# which installs each PACKAGE whose COMMAND (or, for a path, file) is missing. Only what is
+# missing is installed, so running it again costs nothing.
 
-missing=()
-need() { command -v "$1" >/dev/null 2>&1 || missing+=("$2"); }
-need cmake cmake
-need gcc gcc
-need make make
-need valgrind valgrind
-# The sanitizer runtimes ship with gcc on Debian (libasan, libubsan, libtsan).
-
-if [ ${#missing[@]} -gt 0 ]; then
+ensure_packages() {
+  local missing=() entry probe package
+  for entry in "$@"; do
+    probe=${entry%%:*}
+    package=${entry#*:}
+    if [[ $probe == /* ]]; then
+      [ -e "$probe" ] || missing+=("$package")
+    else
+      command -v "$probe" >/dev/null 2>&1 || missing+=("$package")
+    fi
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
   echo "setup: installing ${missing[*]}"
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# The base set: native builds, tests and valgrind. The sanitizer runtimes ship with gcc on Debian.
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  set -euo pipefail
+  ensure_packages cmake:cmake gcc:gcc make:make valgrind:valgrind
 fi

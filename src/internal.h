@@ -8,7 +8,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#if defined(GOMEM_NO_LIBC)
+/* Freestanding builds (the wasm module of the npm package) have no C library: the compiler's
+ * builtins become wasm bulk-memory instructions, and platform/freestanding.c supplies the
+ * symbols for any call that remains. */
+#define memcpy __builtin_memcpy
+#define memmove __builtin_memmove
+#define memset __builtin_memset
+#define memcmp __builtin_memcmp
+#else
 #include <string.h>
+#endif
 
 #include "../platform/platform.h"
 #include "gomem.h"

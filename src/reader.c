@@ -9,9 +9,7 @@
  * Every read checks its byte count against length before moving, which is what keeps failed reads
  * side-effect free and every access inside the buffers.
  */
-#include <string.h>
-
-#include "gomem.h"
+#include "internal.h"
 
 /* The fixed-width reads are one shared path specialised by constant width and order; it only
  * pays off if the compiler inlines it into each of the ~30 callers, which GCC declines without

@@ -1,0 +1,64 @@
+/*
+ * wasm_exports.c - the entry points the JS wrapper needs beyond the public API (only in the wasm
+ * module build, GOMEM_WASM_MODULE). The public API itself is exported as it is: every function
+ * takes and returns pointers and 32-bit sizes, so JS calls it directly. What is added here:
+ *   - constructors for the objects whose storage must live in wasm memory and whose init takes a
+ *     C function pointer JS cannot name: a buffer list whose array comes from an allocator, a
+ *     reader, a recyclable memory;
+ *   - a scratch area for out-parameters, so a read from JS allocates nothing;
+ *   - the layout of the structs JS reads directly, so the wrapper can check it at start-up
+ *     instead of trusting hard-coded offsets.
+ */
+#include <stdalign.h>
+
+#include "internal.h"
+
+#define WASM_EXPORT __attribute__((visibility("default")))
+
+/* Out-parameters of one call at a time: JS is single-threaded per module instance. */
+static alignas(8) uint8_t scratch[64];
+
+WASM_EXPORT uint8_t *gomem_wasm_scratch(void) { return scratch; }
+
+WASM_EXPORT gomem_memory *gomem_wasm_memory_new(gomem_allocator *allocator) {
+    gomem_memory *memory = gomem_malloc(allocator, sizeof *memory);
+    if (memory != NULL) gomem_memory_init(memory, gomem_allocator_resize, allocator);
+    return memory;
+}
+
+WASM_EXPORT void gomem_wasm_memory_delete(gomem_allocator *allocator, gomem_memory *memory) {
+    gomem_memory_destroy(memory);
+    (void)gomem_free(allocator, memory, sizeof *memory);
+}
+
+WASM_EXPORT gomem_reader *gomem_wasm_reader_new(gomem_allocator *allocator, gomem_memory *memory) {
+    gomem_reader *reader = gomem_malloc(allocator, sizeof *reader);
+    if (reader != NULL) gomem_memory_new_reader(memory, reader);
+    return reader;
+}
+
+WASM_EXPORT void gomem_wasm_reader_delete(gomem_allocator *allocator, gomem_reader *reader) {
+    (void)gomem_free(allocator, reader, sizeof *reader);
+}
+
+WASM_EXPORT gomem_recyclable *gomem_wasm_recyclable_new(gomem_allocator *allocator) {
+    gomem_recyclable *rm = gomem_malloc(allocator, sizeof *rm);
+    if (rm != NULL) gomem_recyclable_init(rm, allocator, gomem_allocator_resize, allocator);
+    return rm;
+}
+
+WASM_EXPORT void gomem_wasm_recyclable_delete(gomem_allocator *allocator, gomem_recyclable *rm) {
+    gomem_recyclable_destroy(rm);
+    (void)gomem_free(allocator, rm, sizeof *rm);
+}
+
+/* Sizes and field offsets JS reads directly, in this order. */
+WASM_EXPORT const uint32_t *gomem_wasm_layout(void) {
+    static const uint32_t layout[] = {
+        sizeof(gomem_buf),     offsetof(gomem_buf, data),      offsetof(gomem_buf, len),
+        sizeof(gomem_memory),  offsetof(gomem_memory, buffers), offsetof(gomem_memory, count),
+        offsetof(gomem_memory, size), sizeof(gomem_stats),     offsetof(gomem_stats, live),
+        offsetof(gomem_stats, footprint),
+    };
+    return layout;
+}
