@@ -3,13 +3,15 @@
 #   - the native suite in each build-option combination (default, GOMEM_TWOTREE, GOMEM_BUDDY,
 #     GOMEM_DISABLE_RM, GOMEM_THREADS, GOMEM_DEBUG, GOMEM_MMAP=OFF);
 #   - the default suite under AddressSanitizer + UndefinedBehaviorSanitizer, the threaded build
-#     under ThreadSanitizer, and the default build once under valgrind memcheck.
+#     under ThreadSanitizer, and the default build once under valgrind memcheck;
+#   - the install: find_package(gomem) and pkg-config from an installed prefix.
 # The last line counts configurations: 'configurations: N passed, N failed'.
 # Build trees go to build/test-*; ctest prints each suite's summary.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-bash scripts/setup.sh
+source scripts/setup.sh
+ensure_packages cmake:cmake gcc:gcc make:make valgrind:valgrind pkg-config:pkg-config
 
 configs=(
   "default|"
@@ -38,6 +40,23 @@ for entry in "${configs[@]}"; do
     failed+=("$name")
   fi
 done
+
+# As a C user installs it: cmake --install, then find_package(gomem) and pkg-config from outside.
+install_check() {
+  local prefix=$root/build/test-install
+  rm -rf "$prefix" build/test-consumer
+  cmake --install build/test-default --prefix "$prefix" >/dev/null &&
+    cmake -S examples/cmake-consumer -B build/test-consumer -DCMAKE_PREFIX_PATH="$prefix" >/dev/null &&
+    cmake --build build/test-consumer >/dev/null &&
+    build/test-consumer/consumer &&
+    gcc -std=c11 examples/cmake-consumer/main.c \
+      $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs gomem) \
+      -Wl,-rpath,"$prefix/lib" -o build/test-consumer/pkg-config-consumer &&
+    build/test-consumer/pkg-config-consumer
+}
+echo "== install: find_package(gomem) and pkg-config from an installed prefix"
+configs+=("install|")
+install_check || failed+=("install")
 
 echo "configurations: $(( ${#configs[@]} - ${#failed[@]} )) passed, ${#failed[@]} failed"
 if [ ${#failed[@]} -gt 0 ]; then
