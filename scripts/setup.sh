@@ -2,8 +2,19 @@
 # Installs what the build and tests need when it is missing, so `npm start` and `npm test` work on
 # a fresh Debian machine. Run it for the base tools, or source it and call
 #   ensure_packages COMMAND:PACKAGE ...
-# which installs each PACKAGE whose COMMAND (or, for a path, file) is missing. Only what is
-# missing is installed, so running it again costs nothing.
+# which installs each PACKAGE whose COMMAND (or, for a path, file) is missing, or
+#   install_packages PACKAGE ...
+# when the caller has its own test. Only what is missing is installed: running again costs nothing.
+
+# Install Debian packages by name (apt-get update first, once per call).
+install_packages() {
+  [ $# -eq 0 ] && return 0
+  echo "setup: installing $*"
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
 
 ensure_packages() {
   local missing=() entry probe package
@@ -16,12 +27,7 @@ ensure_packages() {
       command -v "$probe" >/dev/null 2>&1 || missing+=("$package")
     fi
   done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  echo "setup: installing ${missing[*]}"
-  local sudo=""
-  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  install_packages "${missing[@]}"
 }
 
 # The base set: native builds, tests and valgrind. The sanitizer runtimes ship with gcc on Debian.

@@ -4,6 +4,7 @@
 #     GOMEM_DISABLE_RM, GOMEM_THREADS, GOMEM_DEBUG, GOMEM_MMAP=OFF);
 #   - the default suite under AddressSanitizer + UndefinedBehaviorSanitizer, the threaded build
 #     under ThreadSanitizer, and the default build once under valgrind memcheck;
+#   - the libFuzzer targets over their saved corpus plus a few seconds of fuzzing each;
 #   - the install: find_package(gomem) and pkg-config from an installed prefix.
 # The last line counts configurations: 'configurations: N passed, N failed'.
 # Build trees go to build/test-*; ctest prints each suite's summary.
@@ -54,6 +55,10 @@ install_check() {
       -Wl,-rpath,"$prefix/lib" -o build/test-consumer/pkg-config-consumer &&
     build/test-consumer/pkg-config-consumer
 }
+echo "== fuzz smoke (libFuzzer over the saved corpus + ${FUZZ_SMOKE_SECONDS:-5} s each)"
+configs+=("fuzz-smoke|")
+bash scripts/fuzz-smoke.sh || failed+=("fuzz-smoke")
+
 echo "== install: find_package(gomem) and pkg-config from an installed prefix"
 configs+=("install|")
 install_check || failed+=("install")

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# npm run test:emscripten: the Emscripten build, end to end, run under Node.
+#   1. the whole C test suite built with emcc (emcmake cmake) into build/emscripten, run by ctest
+#      through node (the toolchain's CMAKE_CROSSCOMPILING_EMULATOR);
+#   2. the same with GOMEM_THREADS (wasm threads, -pthread, shared memory) into
+#      build/emscripten-threads;
+#   3. examples/emscripten-app, built exactly as its README tells a user (libgomem.a + emcc) and
+#      run with node: with dlmalloc, with emmalloc, and threaded.
+# Installs emscripten/binaryen through apt when missing. Everything Emscripten 3.1.6 on Debian needs
+# (NODE_PATH for its optimizer, synchronous wasm compilation for Node 20, a node without
+# --experimental-wasm-threads) is handled here and in cmake/emscripten.cmake.
+# The last line counts configurations: 'configurations: N passed, N failed'; exit 1 on any failure.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+source scripts/setup.sh
+ensure_packages cmake:cmake make:make node:nodejs emcc:emscripten emcmake:emscripten wasm-opt:binaryen
+started=$SECONDS
+jobs=$(nproc 2>/dev/null || echo 2)
+
+# Debian's emcc runs its JS optimizer with node and needs the acorn module from here.
+if [ -d /usr/share/nodejs/acorn ]; then
+  case ":${NODE_PATH:-}:" in
+    *:/usr/share/nodejs:*) ;;
+    *) export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH} ;;
+  esac
+fi
+
+# Debian ships the system libraries prebuilt in a frozen, root-owned cache. Should a flag we use
+# need one that is not there, emcc would try to build it into that cache and fail; then use a
+# writable copy under build/ that emcc may add to.
+probe_cache() {
+  local dir=build/emscripten-probe
+  mkdir -p "$dir"
+  printf '#include <stdlib.h>\nint main(void) { free(malloc(1)); return 0; }\n' >"$dir/probe.c"
+  emcc "$dir/probe.c" -o "$dir/probe.js" -sMALLOC=emmalloc >/dev/null 2>&1 &&
+    emcc "$dir/probe.c" -o "$dir/probe.js" -pthread >/dev/null 2>&1
+}
+if ! probe_cache; then
+  system_cache=$(em-config CACHE 2>/dev/null || echo /usr/share/emscripten/cache)
+  echo "emscripten: system library cache incomplete; using a writable copy in build/emscripten-cache"
+  if [ ! -d build/emscripten-cache ]; then
+    mkdir -p build && cp -r "$system_cache" build/emscripten-cache
+  fi
+  export EM_CACHE=$root/build/emscripten-cache
+  export EM_FROZEN_CACHE=""
+  probe_cache || echo "emscripten: emcc still cannot link a probe program; the builds below will say why"
+fi
+
+configs=()
+failed=()
+record() { # record NAME COMMAND...: run a step, remember whether it passed
+  local name=$1
+  shift
+  configs+=("$name")
+  if "$@"; then :; else failed+=("$name"); fi
+}
+
+suite() { # suite BUILD_DIR [cmake -D options...]: configure, build and ctest one configuration
+  local dir=$1
+  shift
+  emcmake cmake -S . -B "$dir" -DGOMEM_WERROR=ON -DGOMEM_BUILD_BENCH=OFF -DGOMEM_BUILD_EXAMPLES=OFF \
+    "$@" >/dev/null &&
+    cmake --build "$dir" --parallel "$jobs" >/dev/null &&
+    ctest --test-dir "$dir" --output-on-failure --timeout 300 --parallel "$jobs"
+}
+
+app() { # app OUT_DIR [build.sh options...]: build the example app like a user, run it with node
+  local out=$1
+  shift
+  bash examples/emscripten-app/build.sh "$@" "$out" >/dev/null 2>"$out.log" ||
+    { cat "$out.log"; return 1; }
+  node "$out/app.js"
+}
+
+echo "== emscripten suite (build/emscripten)"
+record emscripten suite build/emscripten
+echo "== emscripten suite with GOMEM_THREADS, wasm threads (build/emscripten-threads)"
+record emscripten-threads suite build/emscripten-threads -DGOMEM_THREADS=ON
+echo "== examples/emscripten-app (dlmalloc)"
+mkdir -p build
+record app-dlmalloc app "$root/build/emscripten-app"
+echo "== examples/emscripten-app (-sMALLOC=emmalloc)"
+record app-emmalloc app "$root/build/emscripten-app-emmalloc" --malloc=emmalloc
+echo "== examples/emscripten-app (GOMEM_THREADS, -pthread)"
+record app-threads app "$root/build/emscripten-app-threads" --threads
+
+echo "emscripten: $((SECONDS - started)) s"
+echo "configurations: $(( ${#configs[@]} - ${#failed[@]} )) passed, ${#failed[@]} failed"
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "failed: ${failed[*]}"
+  exit 1
+fi

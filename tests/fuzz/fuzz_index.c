@@ -1,0 +1,524 @@
+/*
+ * fuzz_index.c - libFuzzer target for the free-block index and the standalone arena.
+ *
+ * The input drives one index (or one arena, chosen by the first byte) through allocate, find,
+ * whole and segmented frees, frees of arbitrary and already-free ranges, reset, walks and a page
+ * budget that makes node growth fail. A shadow byte map says, for every offset, whether it is free
+ * (0) or which allocation holds it (a tag). From the map alone this file predicts every status
+ * and every offset the index must return (address-ordered first fit by default, best fit with
+ * GOMEM_TWOTREE), and after every operation the index's walk, counters and
+ * gomem_index_invariants_hold must agree with it. In arena mode the tags are also written into the
+ * arena's real bytes, so an allocation handed out twice shows up as overwritten bytes.
+ *
+ * Deterministic: nothing survives between inputs. The page limit is restored, every object is
+ * destroyed, and gomem_page_bytes_held() must be back where it started (a leak check).
+ * Any disagreement prints what differed and traps.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gomem.h"
+
+#define MAX_INDEX_SIZE 8192u   /* index mode: small enough to compare the whole map every step */
+#define MAX_ARENA_REQUEST 12000u /* arena mode: up to three 4 KiB pages after rounding */
+#define MAP_SIZE 16384u        /* shadow capacity: covers both modes (arena pages are >= 4 KiB) */
+#define MAX_OPS 1500
+
+/* ---- input stream: reads past the end yield zeros, so every input is a valid program ------- */
+
+typedef struct stream {
+    const uint8_t *data;
+    size_t size;
+    size_t at;
+} stream;
+
+static uint8_t next_u8(stream *s) { return s->at < s->size ? s->data[s->at++] : 0; }
+
+static uint16_t next_u16(stream *s) {
+    uint16_t hi = next_u8(s);
+    return (uint16_t)(hi << 8 | next_u8(s));
+}
+
+/* ---- failure reporting --------------------------------------------------------------------- */
+
+static size_t op_number; /* reset per input; only for messages */
+
+#define FAIL(...)                                                                                  \
+    do {                                                                                           \
+        fprintf(stderr, "fuzz_index: op %zu: ", op_number);                                        \
+        fprintf(stderr, __VA_ARGS__);                                                              \
+        fprintf(stderr, "\n");                                                                     \
+        __builtin_trap();                                                                          \
+    } while (0)
+
+#define EXPECT_STATUS(what, got, want)                                                             \
+    do {                                                                                           \
+        gomem_status got_ = (got), want_ = (want);                                                 \
+        if (got_ != want_)                                                                         \
+            FAIL("%s returned %s, expected %s", what, gomem_status_name(got_),                     \
+                 gomem_status_name(want_));                                                        \
+    } while (0)
+
+/* ---- the shadow model ---------------------------------------------------------------------- */
+
+typedef struct model {
+    uint8_t owner[MAP_SIZE]; /* 0: free; otherwise the tag of the allocation holding the byte */
+    size_t size;             /* offsets [0, size) exist */
+    bool best_fit;           /* GOMEM_TWOTREE build */
+    bool limited;            /* a page limit is set, so node growth may fail */
+    uint8_t next_tag;
+} model;
+
+static bool is_free(const model *md, size_t at) { return at < md->size && md->owner[at] == 0; }
+
+/* The offset an allocation of (size, alignment) must get, or false when none fits. Also reports
+ * whether the fit leaves free bytes on both sides (then the index needs one more node). */
+static bool model_fit(const model *md, size_t size, size_t alignment, size_t *offset,
+                      bool *needs_node) {
+    bool found = false;
+    size_t best_len = 0, best_start = 0, best_at = 0, best_end = 0;
+    for (size_t start = 0; start < md->size;) {
+        if (md->owner[start] != 0) {
+            start++;
+            continue;
+        }
+        size_t end = start;
+        while (end < md->size && md->owner[end] == 0) end++;
+        size_t aligned = (start + alignment - 1) & ~(alignment - 1);
+        if (aligned < end && end - aligned >= size) {
+            size_t len = end - start;
+            /* First fit takes the lowest block; best fit the smallest, lowest on ties. */
+            if (!found || (md->best_fit && len < best_len)) {
+                found = true;
+                best_len = len;
+                best_start = start;
+                best_at = aligned;
+                best_end = end;
+            }
+            if (!md->best_fit) break;
+        }
+        start = end;
+    }
+    if (found) {
+        *offset = best_at;
+        *needs_node = best_at != best_start && best_at + size != best_end;
+    }
+    return found;
+}
+
+static uint8_t take_tag(model *md) {
+    uint8_t tag = md->next_tag;
+    md->next_tag = (uint8_t)(md->next_tag % 255u + 1u); /* 1..255: 0 means free */
+    return tag;
+}
+
+/* What gomem_index_free must answer for [offset, offset + size). *needs_node: the range touches
+ * no free byte, so a new node is needed and NOMEM is a legal answer under a page limit. */
+static gomem_status model_free_status(const model *md, size_t offset, size_t size,
+                                      bool *needs_node) {
+    *needs_node = false;
+    if (size == 0) return GOMEM_ERR_INVALID_SIZE;
+    if (offset >= md->size || size > md->size - offset) return GOMEM_ERR_OUT_OF_RANGE;
+    for (size_t i = offset; i < offset + size; i++)
+        if (md->owner[i] == 0) return GOMEM_ERR_DOUBLE_FREE;
+    bool joins_before = offset > 0 && is_free(md, offset - 1);
+    bool joins_after = is_free(md, offset + size);
+    *needs_node = !joins_before && !joins_after;
+    return GOMEM_OK;
+}
+
+/* ---- comparing the index with the model ---------------------------------------------------- */
+
+typedef struct walk_state {
+    const model *md;
+    size_t cursor;  /* the model's scan position: the next free run must start at or after it */
+    size_t visited;
+    size_t stop_after; /* SIZE_MAX: visit everything */
+} walk_state;
+
+static bool check_block(void *context, gomem_block block) {
+    walk_state *w = context;
+    const model *md = w->md;
+    size_t start = w->cursor;
+    while (start < md->size && md->owner[start] != 0) start++;
+    size_t end = start;
+    while (end < md->size && md->owner[end] == 0) end++;
+    if (start >= md->size)
+        FAIL("walk reports block [%zu, %zu) but the model has no more free bytes", block.start,
+             block.end);
+    if (block.start != start || block.end != end)
+        FAIL("walk reports block [%zu, %zu), the model's next free run is [%zu, %zu)", block.start,
+             block.end, start, end);
+    w->cursor = end;
+    w->visited++;
+    return w->visited < w->stop_after;
+}
+
+static void compare(const gomem_index *index, const model *md) {
+    if (!gomem_index_invariants_hold(index)) FAIL("gomem_index_invariants_hold is false");
+    walk_state w = {md, 0, 0, SIZE_MAX};
+    gomem_index_walk(index, check_block, &w);
+    size_t free_bytes = 0, blocks = 0, largest = 0;
+    for (size_t at = 0; at < md->size;) {
+        if (md->owner[at] != 0) {
+            at++;
+            continue;
+        }
+        size_t end = at;
+        while (end < md->size && md->owner[end] == 0) end++;
+        blocks++;
+        free_bytes += end - at;
+        if (end - at > largest) largest = end - at;
+        at = end;
+    }
+    if (w.visited != blocks) FAIL("walk visited %zu blocks, the model has %zu", w.visited, blocks);
+    if (gomem_index_block_count(index) != blocks)
+        FAIL("block_count %zu, model %zu", gomem_index_block_count(index), blocks);
+    if (gomem_index_free_size(index) != free_bytes)
+        FAIL("free_size %zu, model %zu", gomem_index_free_size(index), free_bytes);
+    if (gomem_index_largest_free(index) != largest)
+        FAIL("largest_free %zu, model %zu", gomem_index_largest_free(index), largest);
+    if (gomem_index_size(index) != md->size)
+        FAIL("size %zu, model %zu", gomem_index_size(index), md->size);
+}
+
+/* ---- choosing arguments from the input ----------------------------------------------------- */
+
+/* Sizes mostly small (where the interesting splits are), sometimes anything, sometimes invalid. */
+static size_t pick_size(stream *s, size_t total) {
+    uint8_t kind = next_u8(s);
+    uint16_t v = next_u16(s);
+    switch (kind % 8) {
+    case 0: return 0;
+    case 1: return total + 1 + v % 16;
+    case 2: return (size_t)v % total + 1;
+    case 3: return total;
+    default: return (size_t)v % 64 + 1;
+    }
+}
+
+/* Powers of two up to the maximum, plus an invalid value now and then. */
+static size_t pick_alignment(stream *s) {
+    uint8_t v = next_u8(s);
+    if (v >= 250) {
+        static const size_t bad[] = {0, 3, 24, GOMEM_MAX_ALIGNMENT * 2, 6, SIZE_MAX};
+        return bad[v - 250];
+    }
+    if (v & 1) return 8; /* the common case: the allocator's default */
+    return (size_t)1 << ((v >> 1) % 13u);
+}
+
+/* A live run: starting from a position the input chooses, the next allocated byte and the run of
+ * bytes with its tag. false when nothing is allocated. */
+static bool pick_live_run(const model *md, stream *s, size_t *start, size_t *len) {
+    if (md->size == 0) return false;
+    size_t from = next_u16(s) % md->size;
+    for (size_t k = 0; k < md->size; k++) {
+        size_t at = (from + k) % md->size;
+        if (md->owner[at] == 0) continue;
+        size_t begin = at, end = at;
+        uint8_t tag = md->owner[at];
+        while (begin > 0 && md->owner[begin - 1] == tag) begin--;
+        while (end < md->size && md->owner[end] == tag) end++;
+        *start = begin;
+        *len = end - begin;
+        return true;
+    }
+    return false;
+}
+
+/* A sub-range of [start, start + len): the whole, a head, a tail, or a middle piece. */
+static void pick_piece(stream *s, size_t start, size_t len, size_t *offset, size_t *size) {
+    size_t cut = next_u16(s) % len;
+    size_t piece = next_u16(s) % (len - cut) + 1;
+    switch (next_u8(s) % 4) {
+    case 0: *offset = start; *size = len; break;
+    case 1: *offset = start; *size = cut ? cut : len; break;
+    case 2: *offset = start + cut; *size = len - cut; break;
+    default: *offset = start + cut; *size = piece; break;
+    }
+}
+
+/* ---- the two drivers: offsets (index) and pointers (arena) --------------------------------- */
+
+typedef struct target {
+    gomem_index *index;   /* index mode */
+    gomem_arena *arena;   /* arena mode */
+    const gomem_index *view; /* the index the model is compared with */
+    uint8_t *base;        /* arena mode: the real bytes */
+} target;
+
+static void check_bytes(const target *t, const model *md, size_t offset, size_t size) {
+    if (t->base == NULL) return;
+    /* Free bytes are not compared: alignment gaps were never written, and heap pages (GOMEM_MMAP
+     * off) start with whatever the C library left there. */
+    for (size_t i = offset; i < offset + size; i++)
+        if (md->owner[i] != 0 && t->base[i] != md->owner[i])
+            FAIL("arena byte %zu is %u, its allocation wrote %u", i, t->base[i], md->owner[i]);
+}
+
+/* One alloc or find, checked against the model; true (and *taken) when bytes were taken. */
+static bool alloc_checked(target *t, model *md, size_t size, size_t alignment, bool find_only,
+                          size_t *taken) {
+    gomem_status want;
+    size_t want_offset = 0;
+    bool needs_node = false;
+    if (size == 0 || size > md->size)
+        want = GOMEM_ERR_INVALID_SIZE;
+    else if (alignment == 0 || (alignment & (alignment - 1)) != 0 || alignment > GOMEM_MAX_ALIGNMENT)
+        want = GOMEM_ERR_INVALID_ARGUMENT;
+    else
+        want = model_fit(md, size, alignment, &want_offset, &needs_node) ? GOMEM_OK
+                                                                          : GOMEM_ERR_NOMEM;
+    gomem_status got;
+    size_t offset = 0xDEAD; /* must stay untouched on failure */
+    if (t->arena) {
+        void *p = find_only ? gomem_arena_find(t->arena, size) : gomem_arena_malloc(t->arena, size);
+        got = p ? GOMEM_OK : GOMEM_ERR_NOMEM;
+        if (p) offset = (size_t)((uint8_t *)p - t->base);
+        if (want != GOMEM_OK) want = GOMEM_ERR_NOMEM; /* the arena API only has NULL */
+    } else if (find_only) {
+        got = gomem_index_find(t->index, size, alignment, &offset);
+    } else {
+        got = gomem_index_alloc(t->index, size, alignment, &offset);
+    }
+    /* A fit that splits a block in two needs a node; under a page limit there may be none. */
+    if (got == GOMEM_ERR_NOMEM && want == GOMEM_OK && needs_node && md->limited && !find_only)
+        want = GOMEM_ERR_NOMEM;
+    EXPECT_STATUS(find_only ? "find" : "alloc", got, want);
+    if (got != GOMEM_OK) {
+        if (offset != 0xDEAD) FAIL("a failed alloc/find wrote its offset (%zu)", offset);
+        return false;
+    }
+    if (offset != want_offset)
+        FAIL("%s(%zu, align %zu) gave offset %zu, the model expects %zu", find_only ? "find" : "alloc",
+             size, alignment, offset, want_offset);
+    if (find_only) return false;
+    uint8_t tag = take_tag(md);
+    memset(md->owner + offset, tag, size);
+    if (t->base) memset(t->base + offset, tag, size);
+    *taken = offset;
+    return true;
+}
+
+static void do_alloc(target *t, model *md, stream *s, bool find_only) {
+    size_t size = pick_size(s, md->size);
+    size_t alignment = t->arena ? GOMEM_DEFAULT_ALIGNMENT : pick_alignment(s);
+    size_t taken;
+    (void)alloc_checked(t, md, size, alignment, find_only, &taken);
+}
+
+static void do_free_range(target *t, model *md, size_t offset, size_t size) {
+    bool needs_node;
+    gomem_status want = model_free_status(md, offset, size, &needs_node);
+    gomem_status got;
+    if (t->arena) {
+        /* Compute the pointer without forming an out-of-bounds pointer in C terms. */
+        void *p = (void *)((uintptr_t)t->base + offset);
+        /* The arena checks the pointer before anything else (its contract), the size after. */
+        if (offset >= md->size) want = GOMEM_ERR_FOREIGN_POINTER;
+        if (want == GOMEM_OK) check_bytes(t, md, offset, size);
+        got = gomem_arena_free(t->arena, p, size);
+    } else {
+        got = gomem_index_free(t->index, offset, size);
+    }
+    if (got == GOMEM_ERR_NOMEM && want == GOMEM_OK && needs_node && md->limited)
+        want = GOMEM_ERR_NOMEM;
+    if (got != want)
+        FAIL("free(%zu, %zu) returned %s, expected %s", offset, size, gomem_status_name(got),
+             gomem_status_name(want));
+    if (got == GOMEM_OK) {
+        memset(md->owner + offset, 0, size);
+        if (t->base) memset(t->base + offset, 0, size);
+    }
+}
+
+/* Arena only: pointers the arena must refuse outright. */
+static void do_foreign_free(target *t, model *md, stream *s) {
+    uint8_t local = 0;
+    size_t size = (size_t)next_u8(s) % 16 + 1;
+    uintptr_t base = (uintptr_t)t->base;
+    void *p;
+    gomem_status want = GOMEM_ERR_FOREIGN_POINTER;
+    switch (next_u8(s) % 5) {
+    case 0: p = (void *)(base - 1); break;
+    case 1: p = (void *)(base + md->size); break; /* one past the end */
+    case 2: p = (void *)(base + md->size + 4096); break;
+    case 3: p = &local; break;
+    default: p = NULL; want = GOMEM_ERR_INVALID_ARGUMENT; break;
+    }
+    EXPECT_STATUS("arena free of a foreign pointer", gomem_arena_free(t->arena, p, size), want);
+}
+
+static void set_limit(model *md, stream *s) {
+    uint8_t v = next_u8(s);
+    if (v % 4 == 0) {
+        gomem_set_page_limit(0);
+        md->limited = false;
+    } else {
+        /* Just above what is held: node arrays can grow a little or not at all. */
+        gomem_set_page_limit(gomem_page_bytes_held() + (size_t)(v % 3) * 4096u + 1u);
+        md->limited = true;
+    }
+}
+
+static void do_reset(target *t, model *md, stream *s) {
+    uint16_t v = next_u16(s);
+    size_t size;
+    switch (v % 8) {
+    case 0: size = 0; break;
+    case 1: size = GOMEM_ARENA_LIMIT + 1; break;
+    case 2: size = md->size; break;
+    default: size = (size_t)v % MAX_INDEX_SIZE + 1; break;
+    }
+    gomem_status want = size == 0 || size > GOMEM_ARENA_LIMIT ? GOMEM_ERR_INVALID_SIZE : GOMEM_OK;
+    bool any_free = false;
+    for (size_t i = 0; i < md->size && !any_free; i++) any_free = md->owner[i] == 0;
+    gomem_status got = gomem_index_reset(t->index, size);
+    if (got == GOMEM_ERR_NOMEM && want == GOMEM_OK && !any_free && md->limited) want = got;
+    EXPECT_STATUS("reset", got, want);
+    if (got == GOMEM_OK) {
+        memset(md->owner, 0, sizeof md->owner);
+        md->size = size;
+    }
+}
+
+/* A walk stopped early visits exactly the blocks it accepted. */
+static void do_partial_walk(const target *t, const model *md, stream *s) {
+    walk_state w = {md, 0, 0, (size_t)next_u8(s) % 8 + 1};
+    gomem_index_walk(t->view, check_block, &w);
+    size_t blocks = gomem_index_block_count(t->view);
+    size_t want = blocks < w.stop_after ? blocks : w.stop_after;
+    if (w.visited != want) FAIL("walk stopped after %zu blocks, expected %zu", w.visited, want);
+}
+
+/* Many small allocations, then every other one freed: more free blocks than one page of index
+ * nodes holds, so the node pool must grow (and, under a page limit, fail to). */
+static void do_comb(target *t, model *md, stream *s) {
+    size_t count = (size_t)next_u8(s) + 1;
+    size_t size = t->arena ? GOMEM_DEFAULT_ALIGNMENT : (size_t)next_u8(s) % 4 + 1;
+    size_t alignment = t->arena ? GOMEM_DEFAULT_ALIGNMENT : 1;
+    size_t made[256], made_count = 0;
+    for (size_t i = 0; i < count; i++)
+        if (!alloc_checked(t, md, size, alignment, false, &made[made_count++])) {
+            made_count--;
+            break;
+        }
+    for (size_t i = 0; i < made_count; i += 2) do_free_range(t, md, made[i], size);
+}
+
+static void run_ops(target *t, model *md, stream *s) {
+    for (op_number = 0; op_number < MAX_OPS && s->at < s->size; op_number++) {
+        uint8_t op = next_u8(s);
+        switch (op % 15) {
+        case 14: do_comb(t, md, s); break;
+        case 0:
+        case 1:
+        case 2: do_alloc(t, md, s, false); break;
+        case 3: do_alloc(t, md, s, true); break;
+        case 4:
+        case 5:
+        case 6: { /* whole or segmented free of something live */
+            size_t start, len, offset, size;
+            if (!pick_live_run(md, s, &start, &len)) break;
+            pick_piece(s, start, len, &offset, &size);
+            do_free_range(t, md, offset, size);
+            break;
+        }
+        case 7: { /* double free: a range starting in live bytes and reaching a free one */
+            size_t start, len;
+            if (!pick_live_run(md, s, &start, &len)) break;
+            size_t end = start + len;
+            size_t extra = (size_t)next_u8(s) % 4 + 1;
+            if (end < md->size) do_free_range(t, md, start, len + extra); /* runs into free bytes
+                                                                            or past the end */
+            else if (start > 0) do_free_range(t, md, start - 1, len + 1);
+            break;
+        }
+        case 8: { /* the same range twice: the second must be a double free */
+            size_t start, len, offset, size;
+            if (!pick_live_run(md, s, &start, &len)) break;
+            pick_piece(s, start, len, &offset, &size);
+            do_free_range(t, md, offset, size);
+            do_free_range(t, md, offset, size);
+            break;
+        }
+        case 9: { /* arbitrary ranges, huge ones included */
+            size_t offset = next_u16(s);
+            size_t size = next_u16(s);
+            uint8_t k = next_u8(s);
+            if (k == 0xFF) size = SIZE_MAX;
+            if (k == 0xFE) offset = SIZE_MAX - 1;
+            if (k == 0xFD) size = SIZE_MAX - offset;
+            if (t->arena && offset > md->size + 64) offset = md->size + offset % 64;
+            do_free_range(t, md, offset, size);
+            break;
+        }
+        case 10:
+            if (t->arena)
+                do_foreign_free(t, md, s);
+            else
+                do_reset(t, md, s);
+            break;
+        case 11: set_limit(md, s); break;
+        case 12: do_partial_walk(t, md, s); break;
+        default: { /* free a run of free-then-live bytes starting in a free block */
+            size_t at = next_u16(s) % md->size;
+            if (md->owner[at] != 0) break;
+            do_free_range(t, md, at, (size_t)next_u8(s) + 1);
+            break;
+        }
+        }
+        compare(t->view, md);
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    static model md; /* large: static, but fully re-initialised for every input */
+    stream s = {data, size, 0};
+    size_t held_at_start = gomem_page_bytes_held();
+    gomem_set_page_limit(0);
+    memset(&md, 0, sizeof md);
+    md.best_fit = (gomem_features() & GOMEM_FEATURE_TWOTREE) != 0;
+    md.next_tag = 1;
+    op_number = 0;
+
+    uint8_t mode = next_u8(&s);
+    uint16_t v = next_u16(&s);
+    target t = {0};
+    if (mode & 1) {
+        size_t request = (size_t)v % MAX_ARENA_REQUEST + 1;
+        t.arena = gomem_arena_create(request);
+        if (t.arena == NULL) FAIL("gomem_arena_create(%zu) failed with no page limit", request);
+        t.base = gomem_arena_base(t.arena);
+        t.view = gomem_arena_index(t.arena);
+        md.size = gomem_arena_size(t.arena);
+        if (md.size < request || md.size > MAP_SIZE)
+            FAIL("arena of %zu bytes for a request of %zu", md.size, request);
+        if (gomem_arena_malloc(t.arena, 0) != NULL) FAIL("arena_malloc(0) returned a pointer");
+    } else {
+        md.size = (size_t)v % MAX_INDEX_SIZE + 1;
+        if (gomem_index_create(0) != NULL) FAIL("index_create(0) succeeded");
+        if (gomem_index_create(GOMEM_ARENA_LIMIT + 1) != NULL) FAIL("oversized index created");
+        t.index = gomem_index_create(md.size);
+        if (t.index == NULL) FAIL("gomem_index_create(%zu) failed with no page limit", md.size);
+        t.view = t.index;
+    }
+    compare(t.view, &md);
+    run_ops(&t, &md, &s);
+
+    /* Every byte still allocated must hold what its allocation wrote. */
+    check_bytes(&t, &md, 0, md.size);
+    gomem_set_page_limit(0);
+    gomem_arena_destroy(t.arena);
+    gomem_index_destroy(t.index);
+    if (gomem_page_bytes_held() != held_at_start)
+        FAIL("page bytes held %zu after destroying everything, %zu before the input",
+             gomem_page_bytes_held(), held_at_start);
+    return 0;
+}
