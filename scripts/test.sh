@@ -5,6 +5,7 @@
 #   - the default suite under AddressSanitizer + UndefinedBehaviorSanitizer, the threaded build
 #     under ThreadSanitizer, and the default build once under valgrind memcheck;
 #   - the libFuzzer targets over their saved corpus plus a few seconds of fuzzing each;
+#   - the Emscripten build: the suite under node, plain and threaded, and examples/emscripten-app;
 #   - the install: find_package(gomem) and pkg-config from an installed prefix.
 # The last line counts configurations: 'configurations: N passed, N failed'.
 # Build trees go to build/test-*; ctest prints each suite's summary.
@@ -58,6 +59,10 @@ install_check() {
 echo "== fuzz smoke (libFuzzer over the saved corpus + ${FUZZ_SMOKE_SECONDS:-5} s each)"
 configs+=("fuzz-smoke|")
 bash scripts/fuzz-smoke.sh || failed+=("fuzz-smoke")
+
+echo "== Emscripten: the C suite (plain and threaded) and the example app under node"
+configs+=("emscripten|")
+bash scripts/test-emscripten.sh || failed+=("emscripten")
 
 echo "== install: find_package(gomem) and pkg-config from an installed prefix"
 configs+=("install|")
