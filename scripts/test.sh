@@ -5,6 +5,8 @@
 #   - the default suite under AddressSanitizer + UndefinedBehaviorSanitizer, the threaded build
 #     under ThreadSanitizer, and the default build once under valgrind memcheck;
 #   - the libFuzzer targets over their saved corpus plus a few seconds of fuzzing each;
+#   - the WASI build: the suite and the memory.grow tests under node:wasi;
+#   - the freestanding wasm module, built and shrunk with wasm-opt (sizes printed);
 #   - the Emscripten build: the suite under node, plain and threaded, and examples/emscripten-app;
 #   - the install: find_package(gomem) and pkg-config from an installed prefix.
 # The last line counts configurations: 'configurations: N passed, N failed'.
@@ -59,6 +61,14 @@ install_check() {
 echo "== fuzz smoke (libFuzzer over the saved corpus + ${FUZZ_SMOKE_SECONDS:-5} s each)"
 configs+=("fuzz-smoke|")
 bash scripts/fuzz-smoke.sh || failed+=("fuzz-smoke")
+
+echo "== WASI: the C suite and the memory.grow tests under node:wasi"
+configs+=("wasi|")
+bash scripts/test-wasi.sh || failed+=("wasi")
+
+echo "== freestanding wasm module (clang wasm32, wasm-opt -Oz)"
+configs+=("wasm-module|")
+bash scripts/build-wasm-module.sh || failed+=("wasm-module")
 
 echo "== Emscripten: the C suite (plain and threaded) and the example app under node"
 configs+=("emscripten|")

@@ -1,0 +1,232 @@
+/*
+ * page_wasm.c - page source for wasm32 builds without Emscripten: WASI programs (wasi-libc) and
+ * the freestanding module of the npm package. Pages come from `memory.grow`.
+ *
+ * Ownership: every byte this file has ever obtained with memory.grow belongs to it for the life of
+ * the instance, because wasm memory never shrinks. A byte is either handed out (owned by the
+ * caller until gomem_page_free) or on `free_head`, the list of free regions. Nothing else calls
+ * memory.grow on our behalf, and we touch no byte we did not grow ourselves: wasi-libc's malloc
+ * (dlmalloc over sbrk) also grows at the end and copes with foreign growth between its calls, so
+ * the two interleave safely - once it has set itself up, which settle_libc_heap() makes sure of
+ * before our first grow. (Emscripten's sbrk keeps its own break pointer and would not cope; that
+ * build uses page_emscripten.c instead.)
+ *
+ * Invariants of the free list:
+ *   - regions are sorted by address, never overlap and never touch (adjacent ones are merged the
+ *     moment the second is freed), so a run of frees rebuilds the large regions it came from;
+ *   - every region's address and size are multiples of REGION_GRAIN (4 KiB), so every region
+ *     handed out is aligned to at least GOMEM_MAX_ALIGNMENT;
+ *   - the bookkeeping lives in-band, in the first bytes of each free region (they are free memory),
+ *     so this file needs no C library at all and no static table that could run out.
+ *
+ * Why 4 KiB and not the 64 KiB wasm page: the core rounds every metadata block (allocator structs,
+ * node pools) to page_size; 64 KiB per small block would waste most of a small module's memory.
+ *
+ * Why large grow steps: in V8 a memory.grow may cost a garbage collection and always detaches the
+ * JS ArrayBuffer; growing page by page to 256 MiB was measured at about 4 s, in 16 MiB steps at
+ * about 27 ms. So a grow asks for max(what is missing, half the current memory, 1 MiB), bounded
+ * by the 4 GiB of wasm32. The module's real maximum is not visible from inside, so when that large
+ * step fails we retry with exactly what is missing before reporting out-of-memory (NULL) - a
+ * failed memory.grow returns -1, it never traps.
+ */
+#include <stdint.h>
+
+#include "platform.h"
+
+#if !defined(__wasm__)
+#error "page_wasm.c is the page source of wasm32 builds only"
+#endif
+
+#ifndef GOMEM_THREADS
+#define GOMEM_THREADS 0
+#endif
+
+#if GOMEM_THREADS
+#include <stdatomic.h>
+#endif
+
+/* WASI builds link wasi-libc; the freestanding module (GOMEM_NO_LIBC) has no C library at all. */
+#if defined(__wasi__) && !defined(GOMEM_NO_LIBC)
+#define WITH_WASI_LIBC 1
+#include <stdlib.h>
+#else
+#define WITH_WASI_LIBC 0
+#endif
+
+#define WASM_PAGE ((uint64_t)65536)
+/* wasm32 addresses 4 GiB at most: 65536 pages of 64 KiB. */
+#define WASM_MAX_PAGES ((uint64_t)65536)
+/* Granularity of the regions handed out (the page size the core sees). */
+#define REGION_GRAIN ((size_t)4096)
+/* Smallest grow, in wasm pages (1 MiB): small programs still grow a handful of times at most. */
+#define MIN_GROW_PAGES ((uint64_t)16)
+/* A grow may be taken by another thread's (or libc's) request between our grow and our retry;
+ * a few rounds are plenty, and the bound keeps the loop finite whatever happens. */
+#define GROW_ATTEMPTS 4
+
+static const gomem_page_info page_info = {
+    .name = "wasm",
+    .page_size = REGION_GRAIN,
+    .returns_to_os = false, /* memory never shrinks: freed regions stay here for reuse */
+    .lazy_commit = false,   /* grown memory is zeroed and committed by the engine at once */
+    .huge_pages = false,
+};
+
+const gomem_page_info *gomem_page_source(void) { return &page_info; }
+
+/* Header stored in the first bytes of each free region. */
+typedef struct free_region {
+    size_t size;              /* bytes, a multiple of REGION_GRAIN */
+    struct free_region *next; /* the next free region at a higher address, or NULL */
+} free_region;
+
+static free_region *free_head;
+
+/* End address as a 64-bit number: a region may end exactly at 4 GiB, which a 32-bit uintptr_t
+ * would wrap to 0. */
+static uint64_t region_end(const free_region *region) {
+    return (uint64_t)(uintptr_t)region + region->size;
+}
+
+#if GOMEM_THREADS
+/* Kept local on purpose: platform/ must not depend on src/. Critical sections are a short list
+ * walk, so a bare test-and-set spin is enough (gomem_platform_yield is a no-op in wasm anyway). */
+static atomic_flag list_lock = ATOMIC_FLAG_INIT;
+static void lock_list(void) {
+    while (atomic_flag_test_and_set_explicit(&list_lock, memory_order_acquire)) {
+    }
+}
+static void unlock_list(void) { atomic_flag_clear_explicit(&list_lock, memory_order_release); }
+#else
+static void lock_list(void) {}
+static void unlock_list(void) {}
+#endif
+
+/* Put [address, address + size) on the free list, merging it with the regions just below and just
+ * above when they touch it. O(free regions). */
+static void insert_free(uintptr_t address, size_t size) {
+    free_region **link = &free_head;
+    free_region *below = NULL;
+    while (*link != NULL && (uintptr_t)*link < address) {
+        below = *link;
+        link = &below->next;
+    }
+    free_region *above = *link;
+    /* Sizes cannot overflow when merging: all regions together lie inside 4 GiB of memory that
+     * does not start at address 0 (the stack and data live there). */
+    if (above != NULL && (uint64_t)address + size == (uint64_t)(uintptr_t)above) {
+        size += above->size;
+        above = above->next;
+    }
+    if (below != NULL && region_end(below) == (uint64_t)address) {
+        below->size += size;
+        below->next = above;
+        return;
+    }
+    free_region *region = (free_region *)address;
+    region->size = size;
+    region->next = above;
+    *link = region;
+}
+
+/* Take `size` bytes from the front of the lowest free region that holds them (first fit), or NULL.
+ * Carving from the front keeps the unused rest of the top region adjacent to the end of memory, so
+ * the next grow extends it instead of leaving a hole. O(free regions). */
+static void *take_first_fit(size_t size) {
+    for (free_region **link = &free_head; *link != NULL; link = &(*link)->next) {
+        free_region *region = *link;
+        if (region->size < size) continue;
+        if (region->size == size) {
+            *link = region->next;
+        } else {
+            free_region *rest = (free_region *)((uintptr_t)region + size);
+            rest->size = region->size - size;
+            rest->next = region->next;
+            *link = rest;
+        }
+        return region;
+    }
+    return NULL;
+}
+
+#if WITH_WASI_LIBC
+/* wasi-libc's malloc sets itself up on its first call and, in releases before 2023 (wasi-libc
+ * PR #377; Debian 12 ships 2022-05), takes everything from __heap_base to the *current* end of
+ * memory (sbrk(0)) as its initial heap. Had we grown memory before that first call, it would hand
+ * out our pages too. So before our first grow, make it take its initial heap - the memory present
+ * at startup, which we never use. Later growth by either side is safe: dlmalloc copes with
+ * foreign sbrk between its own calls. */
+static bool libc_heap_settled;
+static void settle_libc_heap(void) {
+    if (libc_heap_settled) return;
+    libc_heap_settled = true;
+    /* volatile: the compiler would otherwise delete a malloc whose block is only freed. */
+    void *volatile probe = malloc(1);
+    free(probe);
+}
+#else
+static void settle_libc_heap(void) {}
+#endif
+
+/* Grow memory so that a region of `size` bytes fits, and put what was grown on the free list.
+ * false when the memory cannot grow by enough. */
+static bool grow_for(size_t size) {
+    settle_libc_heap();
+    uint64_t current = __builtin_wasm_memory_size(0);
+    if (current > WASM_MAX_PAGES) return false; /* not wasm32 as we know it: be safe */
+    /* Free bytes that already touch the end of memory count towards the request. */
+    uint64_t tail = 0;
+    const free_region *last = free_head;
+    while (last != NULL && last->next != NULL) last = last->next;
+    if (last != NULL && region_end(last) == current * WASM_PAGE) tail = last->size;
+
+    uint64_t missing = (uint64_t)size > tail ? (uint64_t)size - tail : 0;
+    uint64_t need = (missing + WASM_PAGE - 1) / WASM_PAGE;
+    if (need == 0) need = 1; /* cannot happen after a failed first fit; keep the loop moving */
+    uint64_t room = WASM_MAX_PAGES - current;
+    if (need > room) return false;
+
+    uint64_t step = current / 2;
+    if (step < MIN_GROW_PAGES) step = MIN_GROW_PAGES;
+    if (step < need) step = need;
+    if (step > room) step = room;
+
+    size_t old = __builtin_wasm_memory_grow(0, (size_t)step);
+    if (old == SIZE_MAX && step > need) {
+        /* The module's maximum (invisible from here) is lower than the big step: take just what
+         * this request needs, so memory can be used up to its last page. */
+        step = need;
+        old = __builtin_wasm_memory_grow(0, (size_t)step);
+    }
+    if (old == SIZE_MAX) return false;
+    /* old >= 1 (the stack and data occupy page 0), so the chunk ends at most at 4 GiB and its size
+     * fits in a 32-bit size_t. */
+    insert_free((uintptr_t)((uint64_t)old * WASM_PAGE), (size_t)(step * WASM_PAGE));
+    return true;
+}
+
+void *gomem_page_alloc(size_t size) {
+    /* The contract promises a multiple of page_size; refusing anything else keeps the free list's
+     * 4 KiB invariant whatever a caller does. */
+    if (size == 0 || size % REGION_GRAIN != 0) return NULL;
+    lock_list();
+    void *region = take_first_fit(size);
+    /* Another grower (libc, another thread) may land between our grow and the block we expected
+     * to extend, leaving the grown chunk too small on its own: grow again, a bounded few times. */
+    for (int attempt = 0; region == NULL && attempt < GROW_ATTEMPTS; attempt++) {
+        if (!grow_for(size)) break;
+        region = take_first_fit(size);
+    }
+    unlock_list();
+    return region;
+}
+
+void gomem_page_free(void *region, size_t size) {
+    if (region == NULL || size == 0) return;
+    lock_list();
+    insert_free((uintptr_t)region, size);
+    unlock_list();
+}
+
+/* Nothing to yield to: wasm threads are Web Workers, scheduled by the host. */
+void gomem_platform_yield(void) {}
