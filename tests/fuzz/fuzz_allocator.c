@@ -27,38 +27,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gomem.h"
+#define FUZZ_NAME "fuzz_allocator"
+#include "fuzz_common.h"
 
 #define MAX_SPANS 1024
 #define MAX_ARENAS 1024
 #define MAX_RM 512
 #define MAX_OPS 600
 #define MAX_LIVE_BYTES ((size_t)1 << 20) /* bounds the bytes each input writes */
-
-/* ---- input stream: reads past the end yield zeros, so every input is a valid program ------- */
-
-typedef struct stream {
-    const uint8_t *data;
-    size_t size;
-    size_t at;
-} stream;
-
-static uint8_t next_u8(stream *s) { return s->at < s->size ? s->data[s->at++] : 0; }
-
-static uint16_t next_u16(stream *s) {
-    uint16_t hi = next_u8(s);
-    return (uint16_t)(hi << 8 | next_u8(s));
-}
-
-static size_t op_number;
-
-#define FAIL(...)                                                                                  \
-    do {                                                                                           \
-        fprintf(stderr, "fuzz_allocator: op %zu: ", op_number);                                    \
-        fprintf(stderr, __VA_ARGS__);                                                              \
-        fprintf(stderr, "\n");                                                                     \
-        __builtin_trap();                                                                          \
-    } while (0)
 
 /* ---- the shadow model ---------------------------------------------------------------------- */
 

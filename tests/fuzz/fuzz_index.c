@@ -20,47 +20,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "gomem.h"
+#define FUZZ_NAME "fuzz_index"
+#include "fuzz_common.h"
 
 #define MAX_INDEX_SIZE 8192u   /* index mode: small enough to compare the whole map every step */
 #define MAX_ARENA_REQUEST 12000u /* arena mode: up to three 4 KiB pages after rounding */
 #define MAP_SIZE 16384u        /* shadow capacity: covers both modes (arena pages are >= 4 KiB) */
 #define MAX_OPS 1500
-
-/* ---- input stream: reads past the end yield zeros, so every input is a valid program ------- */
-
-typedef struct stream {
-    const uint8_t *data;
-    size_t size;
-    size_t at;
-} stream;
-
-static uint8_t next_u8(stream *s) { return s->at < s->size ? s->data[s->at++] : 0; }
-
-static uint16_t next_u16(stream *s) {
-    uint16_t hi = next_u8(s);
-    return (uint16_t)(hi << 8 | next_u8(s));
-}
-
-/* ---- failure reporting --------------------------------------------------------------------- */
-
-static size_t op_number; /* reset per input; only for messages */
-
-#define FAIL(...)                                                                                  \
-    do {                                                                                           \
-        fprintf(stderr, "fuzz_index: op %zu: ", op_number);                                        \
-        fprintf(stderr, __VA_ARGS__);                                                              \
-        fprintf(stderr, "\n");                                                                     \
-        __builtin_trap();                                                                          \
-    } while (0)
-
-#define EXPECT_STATUS(what, got, want)                                                             \
-    do {                                                                                           \
-        gomem_status got_ = (got), want_ = (want);                                                 \
-        if (got_ != want_)                                                                         \
-            FAIL("%s returned %s, expected %s", what, gomem_status_name(got_),                     \
-                 gomem_status_name(want_));                                                        \
-    } while (0)
 
 /* ---- the shadow model ---------------------------------------------------------------------- */
 

@@ -22,45 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gomem.h"
+#define FUZZ_NAME "fuzz_reader"
+#include "fuzz_common.h"
 
 #define MAX_BUFS 256
 #define MAX_BYTES 16384
 #define MAX_OPS 2000
 #define MAX_OWNED 512
-
-/* ---- input stream: reads past the end yield zeros, so every input is a valid program ------- */
-
-typedef struct stream {
-    const uint8_t *data;
-    size_t size;
-    size_t at;
-} stream;
-
-static uint8_t next_u8(stream *s) { return s->at < s->size ? s->data[s->at++] : 0; }
-
-static uint16_t next_u16(stream *s) {
-    uint16_t hi = next_u8(s);
-    return (uint16_t)(hi << 8 | next_u8(s));
-}
-
-static size_t op_number;
-
-#define FAIL(...)                                                                                  \
-    do {                                                                                           \
-        fprintf(stderr, "fuzz_reader: op %zu: ", op_number);                                       \
-        fprintf(stderr, __VA_ARGS__);                                                              \
-        fprintf(stderr, "\n");                                                                     \
-        __builtin_trap();                                                                          \
-    } while (0)
-
-#define EXPECT_STATUS(what, got, want)                                                             \
-    do {                                                                                           \
-        gomem_status got_ = (got), want_ = (want);                                                 \
-        if (got_ != want_)                                                                         \
-            FAIL("%s returned %s, expected %s", what, gomem_status_name(got_),                     \
-                 gomem_status_name(want_));                                                        \
-    } while (0)
 
 /* ---- the reference: joined bytes, a position, and a mirror of the list --------------------- */
 
