@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "gomem.h"
@@ -182,8 +183,12 @@ static result measure(bench_fn fn, void *state) {
         double start = now_ns();
         fn(state, iterations);
         double elapsed = now_ns() - start;
-        if (elapsed > target_run_ns / 4 || iterations > ((size_t)1 << 32)) {
-            iterations = (size_t)((double)iterations * target_run_ns / (elapsed > 1 ? elapsed : 1)) + 1;
+        /* The cap is 2^32 iterations where size_t has 64 bits; with a 32-bit size_t (wasm32)
+         * the count stops growing before it could overflow. */
+        if (elapsed > target_run_ns / 4 || (uint64_t)iterations > ((uint64_t)1 << 32) ||
+            iterations > SIZE_MAX / 8) {
+            double wanted = (double)iterations * target_run_ns / (elapsed > 1 ? elapsed : 1) + 1;
+            iterations = wanted < (double)(SIZE_MAX / 2) ? (size_t)wanted : SIZE_MAX / 2;
             break;
         }
         iterations *= 4;

@@ -10,6 +10,7 @@
  * (Go lets it grow for b.N ops), so the figure is the amortised push cost at bounded memory.
  */
 #define _POSIX_C_SOURCE 199309L /* clock_gettime under -std=c11 */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,8 @@ static double bench(const char *name, bench_fn fn) {
         double t0 = now_ns();
         fn(iters);
         double elapsed = now_ns() - t0;
-        if (elapsed > 20e6 || iters > ((size_t)1 << 40)) break;
+        /* Stop growing long before the count could overflow a 32-bit size_t (wasm32). */
+        if (elapsed > 20e6 || iters > SIZE_MAX / 32) break;
         iters *= elapsed < 1e6 ? 16 : 2;
     }
     double per_op[RUNS];
