@@ -6,7 +6,8 @@
 #     under ThreadSanitizer, and the default build once under valgrind memcheck;
 #   - the libFuzzer targets over their saved corpus plus a few seconds of fuzzing each;
 #   - the WASI build: the suite and the memory.grow tests under node:wasi;
-#   - the freestanding wasm module, built and shrunk with wasm-opt (sizes printed);
+#   - the freestanding wasm module, built and shrunk with wasm-opt (sizes printed), and the JS
+#     wrapper's tests over it (node --test);
 #   - the Emscripten build: the suite under node, plain and threaded, and examples/emscripten-app;
 #   - the install: find_package(gomem) and pkg-config from an installed prefix.
 # The last line counts configurations: 'configurations: N passed, N failed'.
@@ -69,6 +70,10 @@ bash scripts/test-wasi.sh || failed+=("wasi")
 echo "== freestanding wasm module (clang wasm32, wasm-opt -Oz)"
 configs+=("wasm-module|")
 bash scripts/build-wasm-module.sh || failed+=("wasm-module")
+
+echo "== JS wrapper: node --test over the wasm module"
+configs+=("js|")
+bash scripts/test-js.sh || failed+=("js")
 
 echo "== Emscripten: the C suite (plain and threaded) and the example app under node"
 configs+=("emscripten|")

@@ -1,0 +1,91 @@
+// errors.mjs - the errors gomem-wasm throws and the argument checks that raise them.
+//
+// Decision 5 of the design: the C library reports failures as status values; the wrapper turns
+// each into a built-in error kind (so `instanceof RangeError` works as callers expect) carrying
+// `.code`, the C status name ("DOUBLE_FREE", "FOREIGN_POINTER", ...), or one of the wrapper's own
+// codes (STALE_VIEW, DESTROYED, FREED). Messages say what went wrong and what to do instead.
+
+/** Largest single allocation: arena offsets are 32-bit (GOMEM_ARENA_LIMIT in gomem.h). */
+export const ARENA_LIMIT = 0xfffff000;
+
+// The built-in kind for each C status: bad values are RangeErrors, bad types TypeErrors, and a
+// misuse of the allocator's state (double free) a plain Error.
+const KIND_BY_STATUS = {
+  NOMEM: RangeError,
+  INVALID_ARGUMENT: TypeError,
+  INVALID_SIZE: RangeError,
+  FOREIGN_POINTER: RangeError,
+  OUT_OF_RANGE: RangeError,
+};
+
+// What to do about each status, appended to the C library's one-sentence description.
+const HINT_BY_STATUS = {
+  NOMEM: 'free or trim what you no longer need, or raise the page limit',
+  FOREIGN_POINTER:
+    'pass a view returned by this allocator (or a subarray of one), not a view of another ' +
+    'allocator, another gomem instance or an ordinary Uint8Array',
+  OUT_OF_RANGE: 'the range runs past its allocation: free only bytes this allocator handed out',
+  DOUBLE_FREE: 'free each byte exactly once',
+};
+
+/** An Error of the given kind with a `.code`, the way Node.js tags its own errors. */
+export function codedError(Kind, code, message) {
+  const error = new Kind(message);
+  error.code = code;
+  return error;
+}
+
+/**
+ * The error for a non-OK status of the C library.
+ * @param {string} name the status name from gomem_status_name ("DOUBLE_FREE")
+ * @param {string} description the sentence from gomem_status_message
+ * @param {string} action what was being done, e.g. "free(256 bytes at 0x10000)"
+ */
+export function statusError(name, description, action) {
+  const hint = HINT_BY_STATUS[name];
+  const message = `${action} failed with ${name}: ${description}${hint ? `; ${hint}` : ''}`;
+  return codedError(KIND_BY_STATUS[name] ?? Error, name, message);
+}
+
+/** Thrown when a view's ArrayBuffer was detached by a wasm memory growth (decision 4). */
+export class StaleViewError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'StaleViewError';
+    this.code = 'STALE_VIEW';
+  }
+}
+
+/** Checks a whole count of bytes, at least `min`, with no upper bound here; returns it. */
+export function checkCount(value, what, min = 0) {
+  if (typeof value !== 'number') {
+    throw codedError(TypeError, 'INVALID_ARGUMENT',
+      `${what} must be a number of bytes, got ${describe(value)}`);
+  }
+  if (!Number.isInteger(value) || value < min) {
+    throw codedError(RangeError, 'INVALID_SIZE',
+      `${what} must be a whole number of bytes, at least ${min}; got ${value}`);
+  }
+  return value;
+}
+
+/**
+ * Checks the size of an allocation and returns it. Non-numbers are TypeErrors; NaN, fractions
+ * and sizes below 1 are RangeErrors coded INVALID_SIZE; sizes above what wasm32 can hold are
+ * RangeErrors coded NOMEM, since no amount of freeing could ever satisfy them.
+ */
+export function checkSize(value, what) {
+  if (checkCount(value, what, 1) > ARENA_LIMIT) {
+    throw codedError(RangeError, 'NOMEM',
+      `out of memory: ${what} of ${value} bytes is more than wasm32 memory can hold in one ` +
+      `allocation (at most ${ARENA_LIMIT} bytes); split the data into smaller buffers`);
+  }
+  return value;
+}
+
+function describe(value) {
+  if (value === null) return 'null';
+  if (typeof value === 'bigint') return `the bigint ${value}n (pass a number)`;
+  if (typeof value === 'string') return `the string ${JSON.stringify(value)} (pass a number)`;
+  return typeof value === 'object' ? value.constructor?.name ?? 'an object' : typeof value;
+}

@@ -1,0 +1,428 @@
+// index.mjs - the entry of the gomem-wasm package: loads gomem.wasm (the freestanding module
+// built by scripts/build-wasm-module.sh) and wraps its scalable allocator in JS classes whose
+// buffers are Uint8Array views into the module's linear memory.
+//
+// Invariants this file keeps (decision 4 of the design):
+//   - every view the wrapper hands out as an owned buffer is recorded with the (pointer, length)
+//     it shows, because a memory.grow detaches the ArrayBuffer under it and a detached view reads
+//     byteOffset 0 and length 0: the record is the only place its bytes are still known;
+//   - every ArrayBuffer ever taken from the memory is remembered, so a view whose buffer is one
+//     of ours but no longer the current one is known to be stale (an error), and a view of any
+//     other buffer is known to be foreign (an error), never confused with live bytes;
+//   - no view is created before a call that may grow memory and used after it: C calls run
+//     first, views are made from memory.buffer afterwards.
+// No top-level await, so `require()` of this ES module works in Node.js 20.
+
+import { ARENA_LIMIT, StaleViewError, checkCount, checkSize, codedError, statusError }
+  from './errors.mjs';
+
+export { StaleViewError } from './errors.mjs';
+
+// gomem_wasm_layout() must return exactly these sizes and offsets (wasm32: pointers and size_t
+// are 4 bytes), in this order; a module built from other sources is refused at init.
+const STATS_BYTES = 40;
+const EXPECTED_LAYOUT = [
+  ['sizeof(gomem_buf)', 8], ['gomem_buf.data', 0], ['gomem_buf.len', 4],
+  ['sizeof(gomem_memory)', 24], ['gomem_memory.buffers', 0], ['gomem_memory.count', 4],
+  ['gomem_memory.size', 12], ['sizeof(gomem_stats)', STATS_BYTES], ['gomem_stats.live', 16],
+  ['gomem_stats.footprint', 20],
+];
+// gomem_stats: two u64 totals, then size_t fields from `live` on. The layout check above pins
+// `live`, `footprint` and the struct's size, which leaves no room for these to be elsewhere.
+const STATS_U64 = { totalMalloc: 0, totalFree: 8 };
+const STATS_SIZE_T = { live: 16, footprint: 20, peakFootprint: 24, arenaCount: 28, metadata: 32 };
+// GOMEM_DEFAULT_MAX_BLOCK and GOMEM_MAX_ALIGNMENT of gomem.h (macros, so not exported).
+const DEFAULT_MAX_BLOCK = 4 * 1024 * 1024;
+const MAX_ALIGNMENT = 4096;
+
+const IN_NODE = typeof process === 'object' && typeof process.versions?.node === 'string';
+const utf8 = new TextDecoder();
+
+/**
+ * Loads and starts a gomem.wasm instance. Each call makes a new instance with its own memory.
+ * @param {{ wasm?: ArrayBuffer | ArrayBufferView | WebAssembly.Module | URL | string }} [options]
+ * @returns {Promise<Gomem>}
+ */
+export async function init(options = {}) {
+  if (options === null || typeof options !== 'object') {
+    throw codedError(TypeError, 'INVALID_ARGUMENT', 'init(options): options must be an object');
+  }
+  const instance = await instantiate(options.wasm ?? new URL('./gomem.wasm', import.meta.url));
+  return new Gomem(new Runtime(instance.exports));
+}
+
+// --- loading -----------------------------------------------------------------------------------
+
+// The module is freestanding: it imports nothing.
+const IMPORTS = {};
+
+async function instantiate(source) {
+  if (source instanceof WebAssembly.Module) return WebAssembly.instantiate(source, IMPORTS);
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
+    return (await WebAssembly.instantiate(source, IMPORTS)).instance;
+  }
+  if (typeof source === 'string' || source instanceof URL) {
+    const url = IN_NODE ? nodeUrl(source) : source;
+    if (IN_NODE && (url === null || url.protocol === 'file:')) {
+      const { readFile } = await import('node:fs/promises');
+      return (await WebAssembly.instantiate(await readFile(url ?? source), IMPORTS)).instance;
+    }
+    return fetchInstance(url);
+  }
+  throw codedError(TypeError, 'INVALID_ARGUMENT',
+    'init({ wasm }): wasm must be the bytes of gomem.wasm (ArrayBuffer or Uint8Array), a ' +
+    'WebAssembly.Module, or a URL or path to gomem.wasm');
+}
+
+// In Node.js a string is a file path unless it names a scheme fetch or fs understands; checking
+// the scheme (not just "parses as a URL") keeps Windows paths like C:\x\gomem.wasm as paths.
+function nodeUrl(source) {
+  if (source instanceof URL) return source;
+  return /^(https?|file|data|blob):/i.test(source) ? new URL(source) : null;
+}
+
+async function fetchInstance(url) {
+  const response = await fetch(url);
+  if (!response.ok) {
+    throw new Error(`gomem-wasm: fetching ${url} failed with HTTP ${response.status} ` +
+      `${response.statusText}; serve gomem.wasm beside index.mjs or pass init({ wasm })`);
+  }
+  // instantiateStreaming compiles while downloading, but rejects any Content-Type other than
+  // exactly application/wasm; servers that send another type still get the bytes compiled.
+  const type = response.headers.get('content-type')?.trim().toLowerCase();
+  if (type === 'application/wasm' && typeof WebAssembly.instantiateStreaming === 'function') {
+    return (await WebAssembly.instantiateStreaming(response, IMPORTS)).instance;
+  }
+  return (await WebAssembly.instantiate(await response.arrayBuffer(), IMPORTS)).instance;
+}
+
+// --- the instance: memory, views, statuses -----------------------------------------------------
+
+/** Internal state of one wasm instance, shared by the Gomem facade and its allocators. */
+class Runtime {
+  #seenBuffers = new WeakSet();
+  #currentBuffer = null;
+  // view -> { ptr, len, owner, freed }; a re-derived view shares its original's record, so a
+  // free through either marks both.
+  #handed = new WeakMap();
+
+  constructor(exports) {
+    this.exports = exports;
+    this.memory = exports.memory;
+    // Where the engine has it, a resizable buffer grows with the memory instead of being
+    // detached, so views never go stale. It needs a maximum, which the module declares (4 GiB);
+    // should an engine still refuse, buffers detach as without the method, which this file
+    // handles anyway.
+    if (typeof this.memory.toResizableBuffer === 'function') {
+      try {
+        this.memory.toResizableBuffer();
+      } catch {
+        // keep the fixed-length buffers
+      }
+    }
+    checkLayout(this.u32(exports.gomem_wasm_layout() >>> 0, EXPECTED_LAYOUT.length));
+    this.status = statusNumbers(exports, (ptr) => this.cString(ptr));
+    this.scratch = exports.gomem_wasm_scratch() >>> 0;
+    // gomem_page_info: { const char *name; size_t page_size; ... }
+    this.pageSize = this.u32(exports.gomem_page_source() >>> 0, 2)[1];
+  }
+
+  /** The memory's current ArrayBuffer, remembered as ours. */
+  buffer() {
+    const buffer = this.memory.buffer;
+    if (buffer !== this.#currentBuffer) {
+      this.#seenBuffers.add(buffer);
+      this.#currentBuffer = buffer;
+    }
+    return buffer;
+  }
+
+  bytes(ptr, len) { return new Uint8Array(this.buffer(), ptr, len); }
+
+  u32(ptr, count) { return new Uint32Array(this.buffer(), ptr, count); }
+
+  cString(ptr) {
+    const bytes = new Uint8Array(this.buffer(), ptr);
+    return utf8.decode(bytes.subarray(0, bytes.indexOf(0)));
+  }
+
+  /** The error for a non-OK status number, `action` saying what was being done. */
+  fail(status, action) {
+    const { gomem_status_name: name, gomem_status_message: message } = this.exports;
+    return statusError(this.cString(name(status) >>> 0), this.cString(message(status) >>> 0),
+      action);
+  }
+
+  /** A view of bytes an owner handed out, recorded so it can be found after memory grows. */
+  hand(ptr, len, owner) {
+    const view = this.bytes(ptr, len);
+    this.#handed.set(view, { ptr, len, owner, freed: false });
+    return view;
+  }
+
+  /**
+   * Where a view's bytes are: its record when the wrapper handed it out (even if stale), else
+   * its byteOffset and length while its buffer is the live one. `record` is undefined for views
+   * the caller made (subarray), which the wrapper can only read while they are live.
+   */
+  locate(view, action) {
+    if (!(view instanceof Uint8Array)) {
+      throw codedError(TypeError, 'INVALID_ARGUMENT', `${action}: expected a Uint8Array view ` +
+        'handed out by gomem (or a subarray of one)');
+    }
+    const record = this.#handed.get(view);
+    if (record !== undefined) return { ptr: record.ptr, len: record.len, record };
+    if (view.buffer === this.buffer()) return { ptr: view.byteOffset, len: view.length };
+    if (this.#seenBuffers.has(view.buffer)) {
+      throw new StaleViewError(`${action}: this view is stale - wasm memory grew and detached ` +
+        'its ArrayBuffer, so it now reads as empty. It was made outside gomem (e.g. with ' +
+        'subarray), so its bytes cannot be recovered from it: call gomem.view(v) on the view ' +
+        'gomem handed out, then take the subarray again from the live view it returns.');
+    }
+    throw statusError('FOREIGN_POINTER', 'the view is not inside this gomem instance\'s memory',
+      `${action}(a view of ${view.length} bytes)`);
+  }
+
+  /** A live view of the same bytes as `view` (see Gomem.view). */
+  view(view) {
+    const { ptr, len, record } = this.locate(view, 'view');
+    if (record === undefined) return view;
+    if (record.owner.destroyed) {
+      throw destroyedError('view: the allocator that handed out this view was destroyed');
+    }
+    if (record.freed) {
+      throw codedError(Error, 'FREED', 'view: this view was freed (or given to freeRest, ' +
+        'which returned the view of the bytes it kept); its bytes are no longer yours');
+    }
+    if (view.buffer === this.buffer()) return view;
+    const live = this.bytes(ptr, len);
+    this.#handed.set(live, record);
+    return live;
+  }
+}
+
+function checkLayout(actual) {
+  const wrong = EXPECTED_LAYOUT.flatMap(([what, expected], i) =>
+    actual[i] === expected ? [] : [`${what} is ${actual[i]} (expected ${expected})`]);
+  if (wrong.length > 0) {
+    throw new Error(`gomem-wasm: gomem.wasm does not match this wrapper (${wrong.join(', ')}); ` +
+      'rebuild it from the same sources with scripts/build-wasm-module.sh');
+  }
+}
+
+// Status name -> number, read from the module so the wrapper never hard-codes the numbering.
+function statusNumbers(exports, cString) {
+  const numbers = {};
+  for (let status = 0; ; status++) {
+    const name = cString(exports.gomem_status_name(status) >>> 0);
+    if (name === 'UNKNOWN') return numbers;
+    numbers[name] = status;
+  }
+}
+
+function destroyedError(message) {
+  return codedError(Error, 'DESTROYED', `${message}; create a new one with gomem.createAllocator()`);
+}
+
+const hex = (ptr) => `0x${ptr.toString(16)}`;
+
+// --- public classes ----------------------------------------------------------------------------
+
+/** One loaded gomem.wasm instance. Made by init(). */
+export class Gomem {
+  #runtime;
+
+  constructor(runtime) {
+    this.#runtime = runtime;
+  }
+
+  /** The instance's WebAssembly.Memory (all views handed out are views of its buffer). */
+  get memory() { return this.#runtime.memory; }
+
+  /** The module's raw exports, for the C API not wrapped yet. */
+  get exports() { return this.#runtime.exports; }
+
+  /** A scalable allocator; options as gomem_allocator_options (0 or absent: the default). */
+  createAllocator(options = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw codedError(TypeError, 'INVALID_ARGUMENT', 'createAllocator(options): options ' +
+        'must be an object like { initialSize, maxBlockSize, alignment }');
+    }
+    return new Allocator(this.#runtime, options);
+  }
+
+  /**
+   * A live view of the bytes `view` shows. For a view gomem handed out this works even after
+   * memory growth detached it; a view the caller made (subarray) is returned as it is while
+   * live, and is a StaleViewError once detached.
+   */
+  view(view) { return this.#runtime.view(view); }
+
+  /** Caps the bytes this instance's allocators may hold together (0: no cap). */
+  setPageLimit(bytes) {
+    this.#runtime.exports.gomem_set_page_limit(Math.min(checkCount(bytes, 'page limit'),
+      0xffffffff));
+  }
+
+  /** Bytes the instance's allocators hold from wasm memory right now. */
+  pageBytesHeld() { return this.#runtime.exports.gomem_page_bytes_held() >>> 0; }
+}
+
+/** The scalable allocator (gomem_allocator). Made by Gomem.createAllocator(). */
+export class Allocator {
+  #runtime;
+  #handle;
+  #maxBlockSize;
+
+  constructor(runtime, { initialSize = 0, maxBlockSize = 0, alignment = 0 }) {
+    this.#runtime = runtime;
+    checkCount(initialSize, 'initialSize');
+    checkCount(maxBlockSize, 'maxBlockSize');
+    checkCount(alignment, 'alignment');
+    if (initialSize > ARENA_LIMIT) {
+      throw codedError(RangeError, 'INVALID_SIZE', `initialSize must be at most ${ARENA_LIMIT}`);
+    }
+    if (maxBlockSize !== 0 && (maxBlockSize < runtime.pageSize || maxBlockSize > ARENA_LIMIT)) {
+      throw codedError(RangeError, 'INVALID_SIZE', `maxBlockSize must be 0 (the default, ` +
+        `${DEFAULT_MAX_BLOCK}) or between the page size ${runtime.pageSize} and ${ARENA_LIMIT}`);
+    }
+    if (alignment > MAX_ALIGNMENT || (alignment & (alignment - 1)) !== 0) {
+      throw codedError(RangeError, 'INVALID_ARGUMENT', `alignment must be 0 (the default, 8) ` +
+        `or a power of two up to ${MAX_ALIGNMENT}; got ${alignment}`);
+    }
+    const { exports, scratch } = runtime;
+    // gomem_allocator_options { initial_size, max_block_size, alignment, buddy = NULL }
+    runtime.u32(scratch, 4).set([initialSize, maxBlockSize, alignment, 0]);
+    this.#handle = exports.gomem_allocator_create_ex(scratch) >>> 0;
+    if (this.#handle === 0) {
+      throw codedError(RangeError, 'NOMEM', 'out of memory: wasm memory cannot grow to hold ' +
+        'a new allocator; destroy allocators you no longer need or raise the page limit');
+    }
+    // The C allocator rounds max_block_size up to whole pages.
+    const block = maxBlockSize || DEFAULT_MAX_BLOCK;
+    this.#maxBlockSize = Math.ceil(block / runtime.pageSize) * runtime.pageSize;
+  }
+
+  /** true once destroy() was called. */
+  get destroyed() { return this.#handle === 0; }
+
+  /** Largest arena (and largest borrow) in bytes, after rounding up to whole pages. */
+  get maxBlockSize() { return this.#maxBlockSize; }
+
+  /** `size` bytes as a view: byteOffset is the address, length the size. */
+  malloc(size) {
+    const handle = this.#live('malloc');
+    checkSize(size, 'malloc size');
+    const ptr = this.#runtime.exports.gomem_malloc(handle, size) >>> 0;
+    if (ptr === 0) throw this.#runtime.fail(this.#runtime.status.NOMEM, `malloc(${size} bytes)`);
+    return this.#runtime.hand(ptr, size, this);
+  }
+
+  /**
+   * Frees the bytes a view shows: a whole allocation, or any sub-range of one given as a
+   * subarray (segmented free). Views handed out before memory grew are freed by their record.
+   */
+  free(view) {
+    const handle = this.#live('free');
+    const { ptr, len, record } = this.#locateOwn(view, 'free');
+    const action = `free(${len} bytes at ${hex(ptr)})`;
+    const status = this.#runtime.exports.gomem_free(handle, ptr, len);
+    if (status !== 0) throw this.#runtime.fail(status, action);
+    if (record !== undefined) record.freed = true;
+  }
+
+  /**
+   * Free bytes lent until the next call on this allocator; not counted as allocated and not to
+   * be freed. At most maxBlockSize bytes.
+   */
+  borrow(size) {
+    const handle = this.#live('borrow');
+    checkSize(size, 'borrow size');
+    if (size > this.#maxBlockSize) {
+      throw codedError(RangeError, 'INVALID_SIZE', `borrow lends at most maxBlockSize ` +
+        `(${this.#maxBlockSize}) bytes, got ${size}; use malloc for larger buffers`);
+    }
+    const ptr = this.#runtime.exports.gomem_borrow(handle, size) >>> 0;
+    if (ptr === 0) throw this.#runtime.fail(this.#runtime.status.NOMEM, `borrow(${size} bytes)`);
+    // Not recorded: the bytes stay free, so a record would only outlive their loan.
+    return this.#runtime.bytes(ptr, size);
+  }
+
+  /**
+   * Keeps the first `keep` bytes of a view and frees the rest. Returns the view of the kept
+   * bytes; the view passed in is used up (freeing it again is a double free).
+   */
+  freeRest(view, keep) {
+    const handle = this.#live('freeRest');
+    const { ptr, len, record } = this.#locateOwn(view, 'freeRest');
+    checkCount(keep, 'keep');
+    if (keep >= len) return this.#runtime.view(view);
+    const sizeCell = this.#runtime.scratch;
+    this.#runtime.u32(sizeCell, 1)[0] = len;
+    const status = this.#runtime.exports.gomem_free_rest(handle, ptr, sizeCell, keep);
+    if (status !== 0) {
+      throw this.#runtime.fail(status, `freeRest(${len} bytes at ${hex(ptr)}, keep ${keep})`);
+    }
+    if (record !== undefined) record.freed = true;
+    return keep > 0 ? this.#runtime.hand(ptr, keep, this) : this.#runtime.bytes(ptr, 0);
+  }
+
+  /** A live view of a view this allocator handed out (see Gomem.view). */
+  view(view) {
+    this.#live('view');
+    return this.#runtime.view(view);
+  }
+
+  /** Releases arenas that are wholly free; returns the bytes released. */
+  trim() {
+    return this.#runtime.exports.gomem_trim(this.#live('trim')) >>> 0;
+  }
+
+  /**
+   * Counters as numbers. The u64 totals are Numbers while they are exact (below 2^53) and
+   * BigInts beyond that, rather than silently rounded.
+   */
+  stats() {
+    const handle = this.#live('stats');
+    const runtime = this.#runtime;
+    runtime.exports.gomem_allocator_stats(handle, runtime.scratch);
+    const data = new DataView(runtime.buffer(), runtime.scratch, STATS_BYTES);
+    const stats = {};
+    for (const [key, offset] of Object.entries(STATS_U64)) {
+      const value = data.getBigUint64(offset, true);
+      stats[key] = value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+    }
+    for (const [key, offset] of Object.entries(STATS_SIZE_T)) {
+      stats[key] = data.getUint32(offset, true);
+    }
+    return stats;
+  }
+
+  /** Releases every arena. Every view it handed out becomes invalid; any later call throws. */
+  destroy() {
+    this.#runtime.exports.gomem_allocator_destroy(this.#live('destroy'));
+    this.#handle = 0;
+  }
+
+  #live(action) {
+    if (this.#handle === 0) throw destroyedError(`${action}: this allocator was destroyed`);
+    return this.#handle;
+  }
+
+  // locate(), plus the checks only the wrapper can make for views it recorded: one freed
+  // already, or handed out by another allocator (whose bytes this one may own by now).
+  #locateOwn(view, action) {
+    const where = this.#runtime.locate(view, action);
+    const { ptr, len, record } = where;
+    const range = `${len} bytes at ${hex(ptr)}`;
+    if (record !== undefined && record.owner !== this) {
+      throw statusError('FOREIGN_POINTER', 'the view was handed out by another allocator',
+        `${action}(${range})`);
+    }
+    if (record?.freed) {
+      throw statusError('DOUBLE_FREE', 'this view was freed already (or given to freeRest)',
+        `${action}(${range})`);
+    }
+    return where;
+  }
+}
