@@ -12,7 +12,11 @@
 #   - the install: find_package(gomem) and pkg-config from an installed prefix.
 # The last line counts configurations: 'configurations: N passed, N failed'.
 # Build trees go to build/test-*; ctest prints each suite's summary.
+# `scripts/test.sh native` (npm run test:native) runs only the native configurations and the
+# install check.
 set -euo pipefail
+only_native=false
+[ "${1:-}" = native ] && only_native=true
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 source scripts/setup.sh
@@ -59,29 +63,27 @@ install_check() {
       -Wl,-rpath,"$prefix/lib" -o build/test-consumer/pkg-config-consumer &&
     build/test-consumer/pkg-config-consumer
 }
-echo "== fuzz smoke (libFuzzer over the saved corpus + ${FUZZ_SMOKE_SECONDS:-5} s each)"
-configs+=("fuzz-smoke|")
-bash scripts/fuzz-smoke.sh || failed+=("fuzz-smoke")
 
-echo "== WASI: the C suite and the memory.grow tests under node:wasi"
-configs+=("wasi|")
-bash scripts/test-wasi.sh || failed+=("wasi")
+# One more named step: a script that exits 0 when its part passed.
+step() {
+  local name=$1 title=$2
+  shift 2
+  echo "== $title"
+  configs+=("$name|")
+  "$@" || failed+=("$name")
+}
 
-echo "== freestanding wasm module (clang wasm32, wasm-opt -Oz)"
-configs+=("wasm-module|")
-bash scripts/build-wasm-module.sh || failed+=("wasm-module")
-
-echo "== JS wrapper: node --test over the wasm module"
-configs+=("js|")
-bash scripts/test-js.sh || failed+=("js")
-
-echo "== Emscripten: the C suite (plain and threaded) and the example app under node"
-configs+=("emscripten|")
-bash scripts/test-emscripten.sh || failed+=("emscripten")
-
-echo "== install: find_package(gomem) and pkg-config from an installed prefix"
-configs+=("install|")
-install_check || failed+=("install")
+if ! $only_native; then
+  step fuzz-smoke "fuzz smoke (libFuzzer over the saved corpus + ${FUZZ_SMOKE_SECONDS:-5} s each)" \
+    bash scripts/fuzz-smoke.sh
+  step wasi "WASI: the C suite and the memory.grow tests under node:wasi" bash scripts/test-wasi.sh
+  step wasm-module "freestanding wasm module (clang wasm32, wasm-opt -Oz)" \
+    bash scripts/build-wasm-module.sh
+  step js "JS wrapper: node --test over the wasm module" bash scripts/test-js.sh
+  step emscripten "Emscripten: the C suite (plain and threaded) and the example app under node" \
+    bash scripts/test-emscripten.sh
+fi
+step install "install: find_package(gomem) and pkg-config from an installed prefix" install_check
 
 echo "configurations: $(( ${#configs[@]} - ${#failed[@]} )) passed, ${#failed[@]} failed"
 if [ ${#failed[@]} -gt 0 ]; then
