@@ -137,10 +137,12 @@ gomem_index *gomem_index_create(size_t size);
 /* Release the index and its nodes. NULL is a no-op. O(nodes). */
 void gomem_index_destroy(gomem_index *index);
 
-/* Take `size` bytes starting at the first `alignment`-aligned offset of the lowest-addressed free
- * block that can hold them (address-ordered first fit; GOMEM_TWOTREE: best fit, the smallest
- * block that fits, lowest address on ties). Bytes skipped for alignment stay free. alignment must
- * be a power of two (1 for none) up to GOMEM_MAX_ALIGNMENT.
+/* Take `size` bytes starting at the first `alignment`-aligned offset of a free block.
+ * Default index, address-ordered first fit: the lowest block of at least `size` bytes if it holds
+ * them once aligned, else the lowest block of at least size + alignment - 1 bytes (which holds
+ * them wherever it starts), else the lowest block that holds them at all. GOMEM_TWOTREE: best fit,
+ * the smallest block that holds them, lowest address on ties. Bytes skipped for alignment stay
+ * free. alignment must be a power of two (1 for none) up to GOMEM_MAX_ALIGNMENT.
  * Returns GOMEM_OK and the offset, or GOMEM_ERR_INVALID_SIZE (size 0 or > index size),
  * GOMEM_ERR_INVALID_ARGUMENT (alignment), GOMEM_ERR_NOMEM (no block fits, or a node for the
  * alignment gap could not be had); on failure *offset is untouched and nothing changes.
@@ -336,8 +338,9 @@ gomem_status gomem_read_into(gomem_allocator *allocator, size_t n, gomem_read_fn
  * Returns the bytes released. O(arenas). */
 size_t gomem_trim(gomem_allocator *allocator);
 
-/* Free everything: every arena is released and the totals restart at zero; the allocator stays
- * usable (the next malloc adds an arena of the initial size). O(arenas + nodes). */
+/* Free everything: every arena and the bookkeeping that indexed them are released and the totals
+ * restart at zero, so the allocator holds no more pages than a new one; it stays usable (the next
+ * malloc adds an arena of the initial size). O(arenas + nodes). */
 void gomem_allocator_recycle(gomem_allocator *allocator);
 
 /* Fill *stats. O(1). */

@@ -173,8 +173,13 @@ static uint32_t next_fit_after(const gomem_node *nodes, uint32_t n, uint32_t siz
     return GOMEM_NIL;
 }
 
-/* Blocks are byte-granular, so a block may be big enough but too short once aligned: then the
- * search moves on to the next candidate in address order. Rare, so kept out of the hot path. */
+/* Blocks are byte-granular, so a block may be big enough but too short once aligned. Walking on
+ * through such blocks one by one could visit thousands of small alignment gaps, so the search has
+ * three steps, each one descent except the last:
+ *   1. the lowest block of at least `size` bytes, when it fits once aligned (the common case);
+ *   2. the lowest block of at least size + alignment - 1 bytes, which fits whatever its start;
+ *   3. only when no block is that large: every block of at least `size` bytes in address order,
+ *      for the exact fits that remain (a request for all that is left). */
 static uint32_t find_aligned_after(const gomem_node *nodes, uint32_t n, uint32_t size,
                                    uint32_t alignment, uint32_t *offset) {
     while ((n = next_fit_after(nodes, n, size)) != GOMEM_NIL) {
@@ -187,16 +192,21 @@ static uint32_t find_aligned_after(const gomem_node *nodes, uint32_t n, uint32_t
     return GOMEM_NIL;
 }
 
-/* The first block (address order) that holds `size` bytes from an `alignment`-aligned offset;
- * stores that offset. */
 static inline uint32_t find_fit(const gomem_index *index, uint32_t size, uint32_t alignment,
                                 uint32_t *offset) {
     const gomem_node *nodes = index->pool->nodes;
-    if (GOMEM_UNLIKELY(nodes[index->root].max < size)) return GOMEM_NIL;
+    uint32_t largest = nodes[index->root].max;
+    if (GOMEM_UNLIKELY(largest < size)) return GOMEM_NIL;
     uint32_t n = first_fit_in(nodes, index->root, size);
     uint32_t aligned = gomem_block_aligned_fit(&nodes[n], size, alignment);
     if (GOMEM_LIKELY(aligned != UINT32_MAX)) {
         *offset = aligned;
+        return n;
+    }
+    uint32_t any_start = size + alignment - 1; /* cannot wrap: size <= limit, alignment <= 4096 */
+    if (largest >= any_start) {
+        n = first_fit_in(nodes, index->root, any_start);
+        *offset = gomem_block_aligned_fit(&nodes[n], size, alignment);
         return n;
     }
     return find_aligned_after(nodes, n, size, alignment, offset);

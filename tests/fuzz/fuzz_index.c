@@ -40,12 +40,9 @@ typedef struct model {
 
 static bool is_free(const model *md, size_t at) { return at < md->size && md->owner[at] == 0; }
 
-/* The offset an allocation of (size, alignment) must get, or false when none fits. Also reports
- * whether the fit leaves free bytes on both sides (then the index needs one more node). */
-static bool model_fit(const model *md, size_t size, size_t alignment, size_t *offset,
-                      bool *needs_node) {
-    bool found = false;
-    size_t best_len = 0, best_start = 0, best_at = 0, best_end = 0;
+/* The free runs of the map, in address order, until `visit` returns true. */
+typedef bool (*run_visitor)(void *context, size_t start, size_t end);
+static void each_free_run(const model *md, run_visitor visit, void *context) {
     for (size_t start = 0; start < md->size;) {
         if (md->owner[start] != 0) {
             start++;
@@ -53,26 +50,65 @@ static bool model_fit(const model *md, size_t size, size_t alignment, size_t *of
         }
         size_t end = start;
         while (end < md->size && md->owner[end] == 0) end++;
-        size_t aligned = (start + alignment - 1) & ~(alignment - 1);
-        if (aligned < end && end - aligned >= size) {
-            size_t len = end - start;
-            /* First fit takes the lowest block; best fit the smallest, lowest on ties. */
-            if (!found || (md->best_fit && len < best_len)) {
-                found = true;
-                best_len = len;
-                best_start = start;
-                best_at = aligned;
-                best_end = end;
-            }
-            if (!md->best_fit) break;
-        }
+        if (visit(context, start, end)) return;
         start = end;
     }
-    if (found) {
-        *offset = best_at;
-        *needs_node = best_at != best_start && best_at + size != best_end;
+}
+
+/* One search over the runs: which run a rule picks, and where the allocation starts in it. */
+typedef struct fit_search {
+    size_t size, alignment;
+    size_t min_len; /* first fit: the lowest run at least this long */
+    bool must_fit;  /* ...that also holds the request once aligned */
+    bool best_fit;  /* GOMEM_TWOTREE: the shortest run that holds it, lowest on ties */
+    bool found;
+    size_t start, end, at;
+} fit_search;
+
+static bool consider_run(void *context, size_t start, size_t end) {
+    fit_search *f = context;
+    size_t aligned = (start + f->alignment - 1) & ~(f->alignment - 1);
+    bool holds = aligned < end && end - aligned >= f->size;
+    if (f->best_fit) {
+        if (holds && (!f->found || end - start < f->end - f->start))
+            *f = (fit_search){f->size, f->alignment, 0, false, true, true, start, end, aligned};
+        return false;
     }
-    return found;
+    if (end - start < f->min_len || (f->must_fit && !holds)) return false;
+    f->found = true;
+    f->start = start, f->end = end, f->at = aligned;
+    return true; /* first fit: the lowest qualifying run */
+}
+
+/* The offset an allocation of (size, alignment) must get, or false when none fits, following the
+ * contract of gomem_index_alloc. Also reports whether the fit leaves free bytes on both sides
+ * (then the index needs one more node). */
+static bool model_fit(const model *md, size_t size, size_t alignment, size_t *offset,
+                      bool *needs_node) {
+    fit_search f = {.size = size, .alignment = alignment, .best_fit = md->best_fit};
+    if (md->best_fit) {
+        each_free_run(md, consider_run, &f);
+    } else {
+        /* 1. the lowest run of at least `size` bytes, if it holds the request once aligned */
+        f.min_len = size;
+        each_free_run(md, consider_run, &f);
+        bool holds = f.found && f.at < f.end && f.end - f.at >= size;
+        if (!holds) {
+            /* 2. the lowest run with alignment - 1 bytes to spare; 3. the lowest that holds it */
+            f = (fit_search){.size = size, .alignment = alignment, .min_len = size + alignment - 1};
+            each_free_run(md, consider_run, &f);
+            if (!f.found) {
+                f = (fit_search){.size = size, .alignment = alignment, .min_len = size,
+                                 .must_fit = true};
+                each_free_run(md, consider_run, &f);
+            }
+        }
+    }
+    if (f.found) {
+        *offset = f.at;
+        *needs_node = f.at != f.start && f.at + size != f.end;
+    }
+    return f.found;
 }
 
 static uint8_t take_tag(model *md) {
