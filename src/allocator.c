@@ -291,6 +291,11 @@ size_t gomem_trim(gomem_allocator *allocator) {
 void gomem_allocator_recycle(gomem_allocator *allocator) {
     gomem_lock_acquire(&allocator->lock);
     release_all_arenas(allocator);
+    /* The bookkeeping goes too, so a recycled allocator holds no more pages than a new one. */
+    gomem_nodepool_release(&allocator->pool);
+    gomem_meta_free(allocator->arenas, allocator->arena_capacity * sizeof(gomem_arena));
+    allocator->arenas = NULL;
+    allocator->arena_capacity = 0;
     allocator->next_arena_size = allocator->initial_size;
     allocator->total_malloc = 0;
     allocator->total_free = 0;
