@@ -61,7 +61,7 @@ export interface AllocatorStats {
 export type GomemErrorCode =
   | 'NOMEM' | 'INVALID_ARGUMENT' | 'INVALID_SIZE' | 'FOREIGN_POINTER' | 'OUT_OF_RANGE'
   | 'DOUBLE_FREE' | 'END_OF_DATA' | 'OVERFLOW' | 'STRADDLE' | 'UNSUPPORTED'
-  | 'STALE_VIEW' | 'DESTROYED' | 'FREED';
+  | 'STALE_VIEW' | 'DESTROYED' | 'FREED' | 'INVALID_READER';
 
 /** An error thrown by gomem-wasm: one of the built-in kinds, tagged with a code. */
 export type GomemError = Error & { code: GomemErrorCode };
@@ -155,5 +155,174 @@ export class Allocator {
    * Releases every arena: every view it handed out becomes invalid. Calling it again (or any
    * other method) throws an Error coded DESTROYED.
    */
+  destroy(): void;
+}
+
+// --- Memory and Reader (js/memory.mjs) ------------------------------------------------------
+
+export interface Allocator {
+  /**
+   * An empty buffer list (gomem_memory) whose own array lives in this allocator's memory.
+   * @throws RangeError NOMEM; Error DESTROYED when the allocator was destroyed.
+   */
+  createMemory(): Memory;
+}
+
+/**
+ * A list of buffers in wasm memory (gomem_memory). push records (pointer, length) pairs and
+ * copies nothing; pushBytes copies JS-heap bytes once into an allocation the Memory owns.
+ * Every method throws Error DESTROYED after destroy() or after its allocator was destroyed.
+ */
+export class Memory implements Iterable<Uint8Array> {
+  private constructor();
+  /** true once destroy() was called. */
+  readonly destroyed: boolean;
+  /** Total bytes of all buffers. */
+  readonly size: number;
+  /** Number of buffers, empty ones included. */
+  readonly count: number;
+  /** Address of the C gomem_memory, for the raw exports. */
+  readonly handle: number;
+  /**
+   * Fresh views of every buffer, derived from the list in wasm memory when read (live when
+   * returned; stale after a later memory growth, so read `buffers` again rather than keeping them).
+   */
+  readonly buffers: Uint8Array[];
+  /**
+   * Appends a view of this instance's wasm memory without copying: one an allocator handed out
+   * (found by its record even when memory growth detached it), a subarray of one, or any live
+   * view. The bytes must outlive their place in the list. Returns this.
+   * @throws RangeError FOREIGN_POINTER for a view of the JS heap or another instance (use
+   * pushBytes); TypeError INVALID_ARGUMENT for a non-Uint8Array; Error FREED for a freed view;
+   * Error DESTROYED for a view of a destroyed allocator; StaleViewError for a detached subarray;
+   * RangeError NOMEM when the list cannot grow.
+   */
+  push(view: Uint8Array): this;
+  /**
+   * Copies the bytes once into a new allocation in wasm memory and appends it; the Memory owns
+   * it (freed by reset, destroy, or a reader's clipFront that drops it). Empty input appends an
+   * empty buffer. Returns this.
+   * @throws TypeError INVALID_ARGUMENT; RangeError NOMEM.
+   */
+  pushBytes(bytes: ArrayBufferView | ArrayBuffer): this;
+  /** All bytes joined, copied to the JS heap. */
+  toBytes(): Uint8Array;
+  /** Copies the first min(size, target.length) bytes joined into target; returns how many. */
+  copyTo(target: Uint8Array): number;
+  /**
+   * Same size, same number of buffers and equal bytes buffer by buffer (the same bytes split
+   * differently are not equal).
+   * @throws RangeError FOREIGN_POINTER for a Memory of another instance.
+   */
+  equal(other: Memory): boolean;
+  /** Forgets every buffer and frees owned bytes; readers over it become invalid. */
+  reset(): void;
+  /** A Reader at the start, covering the current size. */
+  reader(): Reader;
+  /** Frees the list, owned bytes and its readers. Idempotent. */
+  destroy(): void;
+  /** Fresh views of the buffers in order, each derived when reached. */
+  [Symbol.iterator](): Iterator<Uint8Array>;
+}
+
+/**
+ * A cursor over a Memory (gomem_reader). Reads cross buffer boundaries without joining them.
+ * Number reads allocate nothing; 64-bit reads return BigInts. A failed read leaves the cursor
+ * where it was and throws RangeError END_OF_DATA (too few bytes) or OVERFLOW (LEB128). A reader
+ * sees the bytes its Memory had when made (refresh() extends it over later pushes); the Memory's
+ * reset/destroy and another reader's clipFront invalidate it: every method then throws Error
+ * coded 'INVALID_READER' (or DESTROYED).
+ */
+export class Reader {
+  private constructor();
+  /** Whether the last readView() copied (bytes straddled buffers) rather than returning a view. */
+  lastViewCopied: boolean;
+  /** Bytes left to read. */
+  readonly remaining: number;
+  /** Bytes read from the start of the list (unread lowers it; clipFront resets it to 0). */
+  readonly offset: number;
+
+  readUint8(): number;
+  readInt8(): number;
+  readUint16BE(): number;
+  readUint16LE(): number;
+  readInt16BE(): number;
+  readInt16LE(): number;
+  readUint24BE(): number;
+  readUint24LE(): number;
+  readInt24BE(): number;
+  readInt24LE(): number;
+  readUint32BE(): number;
+  readUint32LE(): number;
+  readInt32BE(): number;
+  readInt32LE(): number;
+  readBigUint64BE(): bigint;
+  readBigUint64LE(): bigint;
+  readBigInt64BE(): bigint;
+  readBigInt64LE(): bigint;
+
+  peekUint8(): number;
+  peekInt8(): number;
+  peekUint16BE(): number;
+  peekUint16LE(): number;
+  peekInt16BE(): number;
+  peekInt16LE(): number;
+  peekUint24BE(): number;
+  peekUint24LE(): number;
+  peekInt24BE(): number;
+  peekInt24LE(): number;
+  peekUint32BE(): number;
+  peekUint32LE(): number;
+  peekInt32BE(): number;
+  peekInt32LE(): number;
+  peekBigUint64BE(): bigint;
+  peekBigUint64LE(): bigint;
+  peekBigInt64BE(): bigint;
+  peekBigInt64LE(): bigint;
+
+  /**
+   * Unsigned LEB128 as a Number.
+   * @throws RangeError OVERFLOW (not moving) when the value is above Number.MAX_SAFE_INTEGER
+   * (use readBigLEB128), or the encoding is longer than 10 bytes / needs more than 64 bits.
+   */
+  readLEB128(): number;
+  /** Unsigned LEB128 (up to 64 bits) as a BigInt. */
+  readBigLEB128(): bigint;
+
+  /** The next n bytes copied to the JS heap, moving past them. */
+  readBytes(n: number): Uint8Array;
+  /** The next n bytes copied to the JS heap, not moving. */
+  peekBytes(n: number): Uint8Array;
+  /** Fills target with the next target.length bytes and moves past them; returns target. */
+  readInto(target: Uint8Array): Uint8Array;
+  /**
+   * The next n bytes, moving past them: a view into wasm memory (zero-copy) when they lie in
+   * one buffer, else a JS-heap copy; `lastViewCopied` tells which. The view is not recorded:
+   * it goes stale at the next memory growth.
+   */
+  readView(n: number): Uint8Array;
+  /** Moves forward n bytes. @throws RangeError END_OF_DATA when fewer remain. */
+  skip(n: number): void;
+  /** Moves back n bytes. @throws RangeError INVALID_ARGUMENT when n > offset. */
+  unread(n: number): void;
+  /** Marks everything read. */
+  moveToEnd(): void;
+  /** Extends the reader over bytes pushed since it was made or refreshed. */
+  refresh(): void;
+  /**
+   * Visits the remaining bytes a buffer's worth at a time as views into wasm memory, the cursor
+   * already past each; returning exactly false stops. fn must not change the Memory or reader
+   * or grow memory. Returns the bytes moved over.
+   */
+  range(fn: (view: Uint8Array) => boolean | void): number;
+  /** As range over at most the next n bytes. */
+  rangeN(n: number, fn: (view: Uint8Array) => boolean | void): number;
+  /**
+   * Drops what was read from the front of the Memory; offset becomes 0 and reading continues.
+   * Owned (pushBytes) bytes are freed as they are dropped; other dropped pieces go to release.
+   * Other readers over the Memory become invalid.
+   */
+  clipFront(release?: (view: Uint8Array) => void): void;
+  /** Frees the C reader. Idempotent. */
   destroy(): void;
 }

@@ -18,6 +18,11 @@ import { ARENA_LIMIT, StaleViewError, checkCount, checkSize, codedError, statusE
 
 export { StaleViewError } from './errors.mjs';
 
+// --- Memory and Reader (js/memory.mjs) ---------------------------------------------------------
+import { createMemory } from './memory.mjs';
+export { Memory, Reader } from './memory.mjs';
+// --- end Memory and Reader ---------------------------------------------------------------------
+
 // gomem_wasm_layout() must return exactly these sizes and offsets (wasm32: pointers and size_t
 // are 4 bytes), in this order; a module built from other sources is refused at init.
 const STATS_BYTES = 40;
@@ -143,7 +148,8 @@ class Runtime {
 
   cString(ptr) {
     const bytes = new Uint8Array(this.buffer(), ptr);
-    return utf8.decode(bytes.subarray(0, bytes.indexOf(0)));
+    // slice, not subarray: TextDecoder refuses views of a resizable buffer (toResizableBuffer).
+    return utf8.decode(bytes.slice(0, bytes.indexOf(0)));
   }
 
   /** The error for a non-OK status number, `action` saying what was being done. */
@@ -397,6 +403,13 @@ export class Allocator {
     }
     return stats;
   }
+
+  // --- Memory and Reader (js/memory.mjs) -------------------------------------------------------
+  /** An empty buffer list whose array lives in this allocator's memory (see js/memory.mjs). */
+  createMemory() {
+    return createMemory(this.#runtime, this.#live('createMemory'), this);
+  }
+  // --- end Memory and Reader -------------------------------------------------------------------
 
   /** Releases every arena. Every view it handed out becomes invalid; any later call throws. */
   destroy() {

@@ -1,0 +1,730 @@
+// memory.mjs - the Memory (buffer list) and Reader classes of gomem-wasm, over the C
+// gomem_memory and gomem_reader. Both C structs live in wasm memory (made by
+// gomem_wasm_memory_new / gomem_wasm_reader_new from an allocator); this file holds only handles.
+//
+// Invariants this file keeps:
+//   - no view of wasm memory is kept across a call that may grow memory: `buffers`, iteration,
+//     readView and range re-derive views from the C array after the C call, so they are live
+//     when returned (they go stale at the next growth, like any view; the list itself never does);
+//   - bytes pushed with pushBytes are the Memory's own allocations, tracked here as
+//     (pointer -> length) and freed exactly once: by clipFront when they are dropped, else by
+//     reset/destroy;
+//   - a Reader is valid while its Memory has the generation it was made in: reset, destroy and
+//     another reader's clipFront move the generation on (the C contract says those invalidate
+//     readers), and a read through an invalid reader throws instead of reading freed memory;
+//   - number reads allocate nothing: the C function writes its out-parameter into the module's
+//     scratch area, read back through one cached DataView (re-made only when memory.buffer
+//     changed).
+
+import { checkCount, codedError, statusError } from './errors.mjs';
+
+// Field offsets on wasm32 (pointers and size_t are 4 bytes). gomem_memory and gomem_buf are
+// checked by index.mjs against gomem_wasm_layout(); gomem_reader is not in that table, so each
+// Reader checks its fields against gomem_reader_remaining/offset when it is made.
+const MEMORY_BUFFERS = 0;
+const MEMORY_COUNT = 4;
+const MEMORY_SIZE = 12;
+const BUF_BYTES = 8;
+const READER_MEMORY = 0;
+const READER_BUF_INDEX = 4;
+const READER_BUF_OFFSET = 8;
+const READER_LENGTH = 12;
+const READER_POSITION = 16;
+const U32_MAX = 0xffffffff;
+
+// Reader failures are bad values, so RangeErrors (END_OF_DATA, OVERFLOW, and unread past the
+// start, which C reports as INVALID_ARGUMENT); the rest go through statusError.
+const READER_HINTS = {
+  END_OF_DATA: 'check reader.remaining first, or push more data and call reader.refresh()',
+  OVERFLOW: 'the LEB128 encoding is longer than 10 bytes or its value needs more than 64 bits',
+  INVALID_ARGUMENT: 'unread can move back at most reader.offset bytes',
+};
+
+/** Per-instance helpers: a cached DataView over memory.buffer and status names by number. */
+class Heap {
+  constructor(runtime) {
+    this.runtime = runtime;
+    this.memory = runtime.memory;
+    this.names = [];
+    for (const [name, number] of Object.entries(runtime.status)) this.names[number] = name;
+    this.arrayBuffer = null;
+    this.view = null;
+    this.u8 = null;
+  }
+
+  dv() {
+    const buffer = this.memory.buffer;
+    if (buffer !== this.arrayBuffer) this.#refresh(buffer);
+    return this.view;
+  }
+
+  bytesOfAll() {
+    const buffer = this.memory.buffer;
+    if (buffer !== this.arrayBuffer) this.#refresh(buffer);
+    return this.u8;
+  }
+
+  #refresh(buffer) {
+    this.runtime.buffer(); // remember it as ours, so stale views of it are recognised
+    this.arrayBuffer = buffer;
+    this.view = new DataView(buffer);
+    this.u8 = new Uint8Array(buffer);
+  }
+
+  u32(ptr) { return this.dv().getUint32(ptr, true); }
+}
+
+const heaps = new WeakMap();
+function heapOf(runtime) {
+  let heap = heaps.get(runtime);
+  if (heap === undefined) {
+    heap = new Heap(runtime);
+    heaps.set(runtime, heap);
+  }
+  return heap;
+}
+
+const hex = (ptr) => `0x${ptr.toString(16)}`;
+
+/**
+ * Made by Allocator#createMemory() (index.mjs), which passes its private runtime and handle.
+ * @internal
+ */
+export function createMemory(runtime, allocatorHandle, allocator) {
+  return new Memory(runtime, allocatorHandle, allocator, INTERNAL);
+}
+
+const INTERNAL = Symbol('gomem internal');
+
+/**
+ * A list of buffers in wasm memory (gomem_memory): records (pointer, length) pairs, copies
+ * nothing on push. Its own array lives in wasm memory and comes from the allocator that made it.
+ */
+export class Memory {
+  #state;
+
+  constructor(runtime, allocatorHandle, allocator, token) {
+    if (token !== INTERNAL) {
+      throw codedError(TypeError, 'INVALID_ARGUMENT',
+        'new Memory(): make a Memory with allocator.createMemory()');
+    }
+    const handle = runtime.exports.gomem_wasm_memory_new(allocatorHandle) >>> 0;
+    if (handle === 0) throw runtime.fail(runtime.status.NOMEM, 'createMemory()');
+    this.#state = {
+      runtime, heap: heapOf(runtime), exports: runtime.exports, allocator, allocatorHandle,
+      handle, generation: 0, owned: new Map(), readers: new Set(),
+    };
+  }
+
+  /** true once destroy() was called. */
+  get destroyed() { return this.#state.handle === 0; }
+
+  /** Total bytes of all buffers. */
+  get size() { return this.#state.heap.u32(live(this.#state, 'size') + MEMORY_SIZE); }
+
+  /** Number of buffers, empty ones included. */
+  get count() { return this.#state.heap.u32(live(this.#state, 'count') + MEMORY_COUNT); }
+
+  /** The address of the C gomem_memory, for the raw exports. */
+  get handle() { return live(this.#state, 'handle'); }
+
+  /**
+   * Appends a view of wasm memory (one the allocator handed out, a subarray of one, or any live
+   * view of this instance's memory) without copying. A view handed out by malloc is found by
+   * its record even after memory growth detached it. The bytes must outlive their place in the
+   * list (the list does not own them). An empty view appends an empty buffer.
+   */
+  push(view) {
+    const state = this.#state;
+    const handle = live(state, 'push');
+    let where;
+    try {
+      where = state.runtime.locate(view, 'push');
+    } catch (error) {
+      if (error.code !== 'FOREIGN_POINTER') throw error;
+      throw codedError(RangeError, 'FOREIGN_POINTER', `push(a view of ${view.length} bytes) ` +
+        'failed with FOREIGN_POINTER: the view is not inside this gomem instance\'s memory ' +
+        '(push records pointers, it copies nothing); use memory.pushBytes(bytes) to copy bytes ' +
+        'from the JS heap (or another instance) into wasm memory once');
+    }
+    const { ptr, len, record } = where;
+    if (record?.freed) {
+      throw codedError(Error, 'FREED', 'push: this view was freed; its bytes are no longer yours');
+    }
+    if (record?.owner.destroyed) {
+      throw codedError(Error, 'DESTROYED', 'push: the allocator that handed out this view was ' +
+        'destroyed');
+    }
+    const status = state.exports.gomem_memory_push_one(handle, len === 0 ? 0 : ptr, len);
+    if (status !== 0) throw state.runtime.fail(status, `push(${len} bytes at ${hex(ptr)})`);
+    return this;
+  }
+
+  /**
+   * Copies bytes (a Uint8Array or any ArrayBufferView / ArrayBuffer, from the JS heap or
+   * anywhere) once into a new allocation in wasm memory and appends it. The Memory owns that
+   * allocation: it is freed by reset(), destroy(), or a reader's clipFront() that drops it.
+   */
+  pushBytes(bytes) {
+    const state = this.#state;
+    const handle = live(state, 'pushBytes');
+    const source = toUint8Array(bytes, 'pushBytes');
+    const n = source.length;
+    const { exports, runtime } = state;
+    if (n === 0) {
+      const status = exports.gomem_memory_push_one(handle, 0, 0);
+      if (status !== 0) throw runtime.fail(status, 'pushBytes(0 bytes)');
+      return this;
+    }
+    if (n > U32_MAX) throw runtime.fail(runtime.status.NOMEM, `pushBytes(${n} bytes)`);
+    // A source inside wasm memory would be detached by a growth in malloc: note where it is.
+    const inWasm = source.buffer === state.heap.memory.buffer;
+    const from = source.byteOffset;
+    const ptr = exports.gomem_malloc(state.allocatorHandle, n) >>> 0;
+    if (ptr === 0) throw runtime.fail(runtime.status.NOMEM, `pushBytes(${n} bytes)`);
+    const all = state.heap.bytesOfAll();
+    if (inWasm) all.copyWithin(ptr, from, from + n);
+    else all.set(source, ptr);
+    const status = exports.gomem_memory_push_one(handle, ptr, n);
+    if (status !== 0) {
+      exports.gomem_free(state.allocatorHandle, ptr, n);
+      throw runtime.fail(status, `pushBytes(${n} bytes)`);
+    }
+    state.owned.set(ptr, n);
+    return this;
+  }
+
+  /** Fresh views of every buffer, derived from the C array now (so live when returned). */
+  get buffers() {
+    const state = this.#state;
+    const handle = live(state, 'buffers');
+    const dv = state.heap.dv();
+    const count = dv.getUint32(handle + MEMORY_COUNT, true);
+    const array = dv.getUint32(handle + MEMORY_BUFFERS, true);
+    const out = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const entry = array + i * BUF_BYTES;
+      out[i] = new Uint8Array(dv.buffer, dv.getUint32(entry, true), dv.getUint32(entry + 4, true));
+    }
+    return out;
+  }
+
+  /** Iterates over fresh views of the buffers; each is derived when it is reached. */
+  *[Symbol.iterator]() {
+    const state = this.#state;
+    for (let i = 0; ; i++) {
+      const handle = live(state, 'iterate');
+      const dv = state.heap.dv();
+      if (i >= dv.getUint32(handle + MEMORY_COUNT, true)) return;
+      const entry = dv.getUint32(handle + MEMORY_BUFFERS, true) + i * BUF_BYTES;
+      yield new Uint8Array(dv.buffer, dv.getUint32(entry, true), dv.getUint32(entry + 4, true));
+    }
+  }
+
+  /** All bytes joined, copied to the JS heap. */
+  toBytes() {
+    const out = new Uint8Array(this.size);
+    this.copyTo(out);
+    return out;
+  }
+
+  /**
+   * Copies the first min(size, target.length) bytes, joined, into target (a Uint8Array in the
+   * JS heap or in wasm memory, not overlapping the buffers); returns how many.
+   */
+  copyTo(target) {
+    const state = this.#state;
+    const handle = live(state, 'copyTo');
+    if (!(target instanceof Uint8Array)) {
+      throw codedError(TypeError, 'INVALID_ARGUMENT', 'copyTo(target): target must be a ' +
+        'Uint8Array');
+    }
+    const dv = state.heap.dv();
+    const all = state.heap.bytesOfAll();
+    const count = dv.getUint32(handle + MEMORY_COUNT, true);
+    const array = dv.getUint32(handle + MEMORY_BUFFERS, true);
+    let at = 0;
+    for (let i = 0; i < count && at < target.length; i++) {
+      const data = dv.getUint32(array + i * BUF_BYTES, true);
+      const take = Math.min(dv.getUint32(array + i * BUF_BYTES + 4, true), target.length - at);
+      target.set(all.subarray(data, data + take), at);
+      at += take;
+    }
+    return at;
+  }
+
+  /**
+   * true when both lists have the same size, the same number of buffers and equal bytes buffer
+   * by buffer (gomem_memory_equal: the same bytes split differently are not equal).
+   */
+  equal(other) {
+    const state = this.#state;
+    const handle = live(state, 'equal');
+    if (!(other instanceof Memory)) {
+      throw codedError(TypeError, 'INVALID_ARGUMENT', 'equal(other): other must be a Memory');
+    }
+    const otherState = other.#state;
+    const otherHandle = live(otherState, 'equal');
+    if (otherState.runtime !== state.runtime) {
+      throw statusError('FOREIGN_POINTER', 'the other Memory belongs to another gomem instance',
+        'equal(other)');
+    }
+    return state.exports.gomem_memory_equal(handle, otherHandle) !== 0;
+  }
+
+  /**
+   * Forgets every buffer (the array is kept) and frees the bytes pushBytes copied in. Every
+   * Reader over this Memory becomes invalid (its reads throw INVALID_READER).
+   */
+  reset() {
+    const state = this.#state;
+    const handle = live(state, 'reset');
+    state.exports.gomem_memory_reset(handle);
+    state.generation++;
+    freeOwned(state);
+  }
+
+  /** A Reader at the start of the list, covering its current size (see Reader). */
+  reader() {
+    return new Reader(this.#state, live(this.#state, 'reader'), INTERNAL);
+  }
+
+  /**
+   * Frees the list's array, the bytes pushBytes copied in and the readers. Calling it again is
+   * a no-op; any other method throws DESTROYED. After the allocator was destroyed it only marks
+   * this Memory destroyed (the allocator's destroy released everything).
+   */
+  destroy() {
+    const state = this.#state;
+    if (state.handle === 0) return;
+    if (!state.allocator.destroyed) {
+      for (const reader of state.readers) reader.destroy();
+      freeOwned(state);
+      state.exports.gomem_wasm_memory_delete(state.allocatorHandle, state.handle);
+    }
+    state.readers.clear();
+    state.owned.clear();
+    state.handle = 0;
+    state.generation++;
+  }
+}
+
+function live(state, action) {
+  if (state.handle === 0) {
+    throw codedError(Error, 'DESTROYED', `${action}: this Memory was destroyed; create a new one ` +
+      'with allocator.createMemory()');
+  }
+  if (state.allocator.destroyed) {
+    throw codedError(Error, 'DESTROYED', `${action}: the allocator of this Memory was destroyed, ` +
+      'and with it the list; create a new allocator and Memory');
+  }
+  return state.handle;
+}
+
+function freeOwned(state) {
+  for (const [ptr, len] of state.owned) {
+    const status = state.exports.gomem_free(state.allocatorHandle, ptr, len);
+    if (status !== 0) {
+      throw state.runtime.fail(status, `freeing pushed bytes (${len} at ${hex(ptr)})`);
+    }
+  }
+  state.owned.clear();
+}
+
+function toUint8Array(bytes, action) {
+  if (bytes instanceof Uint8Array) return bytes;
+  if (ArrayBuffer.isView(bytes)) {
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  if (bytes instanceof ArrayBuffer) return new Uint8Array(bytes);
+  throw codedError(TypeError, 'INVALID_ARGUMENT', `${action}(bytes): bytes must be a ` +
+    'Uint8Array, another ArrayBufferView or an ArrayBuffer');
+}
+
+/**
+ * A cursor over a Memory (gomem_reader): reads numbers and bytes across buffer boundaries
+ * without joining the buffers. Made by memory.reader(). It sees the bytes the list had when it
+ * was made; push more and call refresh() to extend it. reset/destroy of the Memory, or
+ * clipFront through another reader, invalidate it (reads then throw INVALID_READER).
+ *
+ * Number reads return Numbers, 64-bit ones BigInts; failures leave the cursor where it was and
+ * throw a RangeError coded END_OF_DATA (too few bytes) or OVERFLOW (LEB128).
+ */
+export class Reader {
+  #state;
+  #heap;
+  #exports;
+  #scratch;
+  #ptr;
+  #generation;
+  /**
+   * Whether the last readView() had to copy (its bytes straddled buffers: the view is a fresh
+   * JS-heap Uint8Array) or not (a view into wasm memory, no copy). false before any readView.
+   */
+  lastViewCopied = false;
+
+  constructor(state, memoryHandle, token) {
+    if (token !== INTERNAL) {
+      throw codedError(TypeError, 'INVALID_ARGUMENT', 'new Reader(): use memory.reader()');
+    }
+    const { exports, runtime } = state;
+    const ptr = exports.gomem_wasm_reader_new(state.allocatorHandle, memoryHandle) >>> 0;
+    if (ptr === 0) throw runtime.fail(runtime.status.NOMEM, 'memory.reader()');
+    this.#state = state;
+    this.#heap = state.heap;
+    this.#exports = exports;
+    this.#scratch = runtime.scratch;
+    this.#ptr = ptr;
+    this.#generation = state.generation;
+    state.readers.add(this);
+    const dv = this.#heap.dv();
+    if (dv.getUint32(ptr + READER_MEMORY, true) !== memoryHandle ||
+        dv.getUint32(ptr + READER_LENGTH, true) !== exports.gomem_reader_remaining(ptr) >>> 0 ||
+        dv.getUint32(ptr + READER_POSITION, true) !== exports.gomem_reader_offset(ptr) >>> 0) {
+      throw new Error('gomem-wasm: gomem_reader\'s layout in gomem.wasm does not match ' +
+        'js/memory.mjs; rebuild it from the same sources');
+    }
+  }
+
+  // The reader's address, after checking it may still be used. Every method starts here.
+  #r(action) {
+    const state = this.#state;
+    if (this.#generation !== state.generation || this.#ptr === 0 || state.allocator.destroyed) {
+      this.#invalid(action);
+    }
+    return this.#ptr;
+  }
+
+  #invalid(action) {
+    if (this.#ptr === 0) {
+      throw codedError(Error, 'DESTROYED', `${action}: this Reader was destroyed`);
+    }
+    if (this.#state.allocator.destroyed || this.#state.handle === 0) live(this.#state, action);
+    throw codedError(Error, 'INVALID_READER', `${action}: this Reader is invalid - its Memory ` +
+      'was reset, or another reader clipped its front; make a new one with memory.reader()');
+  }
+
+  #fail(status, action) {
+    const name = this.#heap.names[status] ?? 'UNKNOWN';
+    const hint = READER_HINTS[name];
+    if (hint !== undefined) {
+      const remaining = this.#exports.gomem_reader_remaining(this.#ptr) >>> 0;
+      return codedError(RangeError, name, `${action} failed with ${name} (${remaining} bytes ` +
+        `remain); ${hint}`);
+    }
+    return this.#state.runtime.fail(status, action);
+  }
+
+  // Fixed-width reads: the C function writes *out into scratch; read it back little-endian
+  // (wasm's byte order). Written out one method each so the hot path has no dispatch.
+  #u8(fn, action) {
+    const status = fn(this.#r(action), this.#scratch);
+    if (status !== 0) throw this.#fail(status, action);
+    return this.#heap.dv().getUint8(this.#scratch);
+  }
+
+  #u16(fn, action) {
+    const status = fn(this.#r(action), this.#scratch);
+    if (status !== 0) throw this.#fail(status, action);
+    return this.#heap.dv().getUint16(this.#scratch, true);
+  }
+
+  #i16(fn, action) {
+    const status = fn(this.#r(action), this.#scratch);
+    if (status !== 0) throw this.#fail(status, action);
+    return this.#heap.dv().getInt16(this.#scratch, true);
+  }
+
+  #u32(fn, action) {
+    const status = fn(this.#r(action), this.#scratch);
+    if (status !== 0) throw this.#fail(status, action);
+    return this.#heap.dv().getUint32(this.#scratch, true);
+  }
+
+  #i32(fn, action) {
+    const status = fn(this.#r(action), this.#scratch);
+    if (status !== 0) throw this.#fail(status, action);
+    return this.#heap.dv().getInt32(this.#scratch, true);
+  }
+
+  #u64(fn, action) {
+    const status = fn(this.#r(action), this.#scratch);
+    if (status !== 0) throw this.#fail(status, action);
+    return this.#heap.dv().getBigUint64(this.#scratch, true);
+  }
+
+  #i64(fn, action) {
+    const status = fn(this.#r(action), this.#scratch);
+    if (status !== 0) throw this.#fail(status, action);
+    return this.#heap.dv().getBigInt64(this.#scratch, true);
+  }
+
+  readUint8() { return this.#u8(this.#exports.gomem_reader_read_u8, 'readUint8'); }
+  readInt8() { return (this.#u8(this.#exports.gomem_reader_read_i8, 'readInt8') << 24) >> 24; }
+  readUint16BE() { return this.#u16(this.#exports.gomem_reader_read_u16_be, 'readUint16BE'); }
+  readUint16LE() { return this.#u16(this.#exports.gomem_reader_read_u16_le, 'readUint16LE'); }
+  readInt16BE() { return this.#i16(this.#exports.gomem_reader_read_i16_be, 'readInt16BE'); }
+  readInt16LE() { return this.#i16(this.#exports.gomem_reader_read_i16_le, 'readInt16LE'); }
+  readUint24BE() { return this.#u32(this.#exports.gomem_reader_read_u24_be, 'readUint24BE'); }
+  readUint24LE() { return this.#u32(this.#exports.gomem_reader_read_u24_le, 'readUint24LE'); }
+  readInt24BE() { return this.#i32(this.#exports.gomem_reader_read_i24_be, 'readInt24BE'); }
+  readInt24LE() { return this.#i32(this.#exports.gomem_reader_read_i24_le, 'readInt24LE'); }
+  readUint32BE() { return this.#u32(this.#exports.gomem_reader_read_u32_be, 'readUint32BE'); }
+  readUint32LE() { return this.#u32(this.#exports.gomem_reader_read_u32_le, 'readUint32LE'); }
+  readInt32BE() { return this.#i32(this.#exports.gomem_reader_read_i32_be, 'readInt32BE'); }
+  readInt32LE() { return this.#i32(this.#exports.gomem_reader_read_i32_le, 'readInt32LE'); }
+  readBigUint64BE() { return this.#u64(this.#exports.gomem_reader_read_u64_be, 'readBigUint64BE'); }
+  readBigUint64LE() { return this.#u64(this.#exports.gomem_reader_read_u64_le, 'readBigUint64LE'); }
+  readBigInt64BE() { return this.#i64(this.#exports.gomem_reader_read_i64_be, 'readBigInt64BE'); }
+  readBigInt64LE() { return this.#i64(this.#exports.gomem_reader_read_i64_le, 'readBigInt64LE'); }
+
+  // Peeks: C has unsigned peeks; the signed ones sign-convert them here.
+  peekUint8() { return this.#u8(this.#exports.gomem_reader_peek_u8, 'peekUint8'); }
+  peekInt8() { return (this.peekUint8() << 24) >> 24; }
+  peekUint16BE() { return this.#u16(this.#exports.gomem_reader_peek_u16_be, 'peekUint16BE'); }
+  peekUint16LE() { return this.#u16(this.#exports.gomem_reader_peek_u16_le, 'peekUint16LE'); }
+  peekInt16BE() { return (this.peekUint16BE() << 16) >> 16; }
+  peekInt16LE() { return (this.peekUint16LE() << 16) >> 16; }
+  peekUint24BE() { return this.#u32(this.#exports.gomem_reader_peek_u24_be, 'peekUint24BE'); }
+  peekUint24LE() { return this.#u32(this.#exports.gomem_reader_peek_u24_le, 'peekUint24LE'); }
+  peekInt24BE() { return (this.peekUint24BE() << 8) >> 8; }
+  peekInt24LE() { return (this.peekUint24LE() << 8) >> 8; }
+  peekUint32BE() { return this.#u32(this.#exports.gomem_reader_peek_u32_be, 'peekUint32BE'); }
+  peekUint32LE() { return this.#u32(this.#exports.gomem_reader_peek_u32_le, 'peekUint32LE'); }
+  peekInt32BE() { return this.peekUint32BE() | 0; }
+  peekInt32LE() { return this.peekUint32LE() | 0; }
+  peekBigUint64BE() { return this.#u64(this.#exports.gomem_reader_peek_u64_be, 'peekBigUint64BE'); }
+  peekBigUint64LE() { return this.#u64(this.#exports.gomem_reader_peek_u64_le, 'peekBigUint64LE'); }
+  peekBigInt64BE() { return BigInt.asIntN(64, this.peekBigUint64BE()); }
+  peekBigInt64LE() { return BigInt.asIntN(64, this.peekBigUint64LE()); }
+
+  /**
+   * An unsigned LEB128 number as a Number. A value above Number.MAX_SAFE_INTEGER throws a
+   * RangeError coded OVERFLOW without moving (use readBigLEB128 for full 64-bit values).
+   */
+  readLEB128() {
+    const value = this.readBigLEB128('readLEB128');
+    if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
+      const consumed = this.#heap.u32(this.#scratch + 8);
+      this.#exports.gomem_reader_unread(this.#ptr, consumed);
+      throw codedError(RangeError, 'OVERFLOW', `readLEB128: the value ${value} is above ` +
+        'Number.MAX_SAFE_INTEGER; use readBigLEB128() to get it as a BigInt');
+    }
+    return Number(value);
+  }
+
+  /** An unsigned LEB128 number (up to 10 bytes, 64 bits) as a BigInt. */
+  readBigLEB128(action = 'readBigLEB128') {
+    const scratch = this.#scratch;
+    const status = this.#exports.gomem_reader_read_leb128(this.#r(action), scratch, scratch + 8);
+    if (status !== 0) throw this.#fail(status, action);
+    return this.#heap.dv().getBigUint64(scratch, true);
+  }
+
+  /** Bytes left to read. */
+  get remaining() { return this.#exports.gomem_reader_remaining(this.#r('remaining')) >>> 0; }
+
+  /** Bytes read since the start of the list (unread lowers it, clipFront resets it to 0). */
+  get offset() { return this.#exports.gomem_reader_offset(this.#r('offset')) >>> 0; }
+
+  #count(n, action) {
+    checkCount(n, `${action} n`);
+    if (n > U32_MAX) throw this.#fail(this.#state.runtime.status.END_OF_DATA, `${action}(${n})`);
+    return n;
+  }
+
+  /** Moves forward n bytes (END_OF_DATA, not moving, when fewer remain). */
+  skip(n) {
+    this.#count(n, 'skip');
+    const status = this.#exports.gomem_reader_skip(this.#r('skip'), n);
+    if (status !== 0) throw this.#fail(status, `skip(${n})`);
+  }
+
+  /** Moves back n bytes, to read them again (RangeError INVALID_ARGUMENT past the start). */
+  unread(n) {
+    checkCount(n, 'unread n');
+    const status = n > U32_MAX ? this.#state.runtime.status.INVALID_ARGUMENT
+      : this.#exports.gomem_reader_unread(this.#r('unread'), n);
+    if (status !== 0) throw this.#fail(status, `unread(${n})`);
+  }
+
+  /** Marks everything read. */
+  moveToEnd() { this.#exports.gomem_reader_move_to_end(this.#r('moveToEnd')); }
+
+  /** Extends the reader over bytes pushed to its Memory since it was made or refreshed. */
+  refresh() { this.#exports.gomem_reader_refresh(this.#r('refresh')); }
+
+  /** The next n bytes copied to the JS heap; the cursor moves past them. */
+  readBytes(n) {
+    const out = this.peekBytes(n, 'readBytes');
+    this.#exports.gomem_reader_skip(this.#ptr, n);
+    return out;
+  }
+
+  /** The next n bytes copied to the JS heap, without moving. */
+  peekBytes(n, action = 'peekBytes') {
+    this.#count(n, action);
+    const r = this.#r(action);
+    const dv = this.#heap.dv();
+    if (n > dv.getUint32(r + READER_LENGTH, true)) {
+      throw this.#fail(this.#state.runtime.status.END_OF_DATA, `${action}(${n})`);
+    }
+    const out = new Uint8Array(n);
+    this.#copyNext(out);
+    return out;
+  }
+
+  /**
+   * Fills `target` (a Uint8Array) with the next target.length bytes and moves past them. A
+   * live view of this instance's memory is filled by C (gomem_reader_read_bytes); any other
+   * array by a copy per buffer crossed.
+   */
+  readInto(target) {
+    if (!(target instanceof Uint8Array)) {
+      throw codedError(TypeError, 'INVALID_ARGUMENT', 'readInto(target): target must be a ' +
+        'Uint8Array');
+    }
+    const r = this.#r('readInto');
+    const n = target.length;
+    if (target.buffer === this.#heap.memory.buffer) {
+      const status = this.#exports.gomem_reader_read_bytes(r, target.byteOffset, n);
+      if (status !== 0) throw this.#fail(status, `readInto(${n} bytes)`);
+      return target;
+    }
+    if (n > this.#heap.u32(r + READER_LENGTH)) {
+      throw this.#fail(this.#state.runtime.status.END_OF_DATA, `readInto(${n} bytes)`);
+    }
+    this.#copyNext(target);
+    this.#exports.gomem_reader_skip(r, n);
+    return target;
+  }
+
+  /**
+   * The next n bytes, moving past them: a view into wasm memory (no copy, gomem_reader_read_view)
+   * when they lie in one buffer, else a JS-heap copy. `lastViewCopied` says which. A view is
+   * valid while its buffer lives and memory does not grow (re-read it with gomem.view() rules:
+   * it is not recorded, so after a growth it is stale).
+   */
+  readView(n) {
+    this.#count(n, 'readView');
+    const r = this.#r('readView');
+    const status = this.#exports.gomem_reader_read_view(r, n, this.#scratch);
+    if (status === 0) {
+      this.lastViewCopied = false;
+      const dv = this.#heap.dv();
+      return new Uint8Array(dv.buffer, dv.getUint32(this.#scratch, true), n);
+    }
+    if (this.#heap.names[status] !== 'STRADDLE') throw this.#fail(status, `readView(${n})`);
+    const out = this.readBytes(n);
+    this.lastViewCopied = true;
+    return out;
+  }
+
+  /**
+   * Visits the remaining bytes a buffer's worth at a time, zero-copy: fn(view) gets a view into
+   * wasm memory, the cursor already past it (as gomem_reader_range). Returning false (exactly)
+   * stops; any other return goes on. fn must not change the Memory or this reader, nor grow
+   * memory (the views would go stale). Returns the bytes moved over.
+   */
+  range(fn) { return this.rangeN(U32_MAX, fn, 'range'); }
+
+  /** As range over at most the next n bytes. */
+  rangeN(n, fn, action = 'rangeN') {
+    checkCount(n, `${action} n`);
+    if (typeof fn !== 'function') {
+      throw codedError(TypeError, 'INVALID_ARGUMENT', `${action}: fn must be a function`);
+    }
+    const r = this.#r(action);
+    let left = Math.min(n, this.#heap.u32(r + READER_LENGTH));
+    let moved = 0;
+    while (left > 0) {
+      const dv = this.#heap.dv();
+      const index = dv.getUint32(r + READER_BUF_INDEX, true);
+      const offset = dv.getUint32(r + READER_BUF_OFFSET, true);
+      const array = dv.getUint32(this.#state.handle + MEMORY_BUFFERS, true);
+      const data = dv.getUint32(array + index * BUF_BYTES, true);
+      const len = dv.getUint32(array + index * BUF_BYTES + 4, true);
+      const take = Math.min(len - offset, left);
+      this.#exports.gomem_reader_skip(r, take);
+      left -= take;
+      moved += take;
+      if (fn(new Uint8Array(dv.buffer, data + offset, take)) === false) break;
+      this.#r(action);
+    }
+    return moved;
+  }
+
+  // Copies the next target.length bytes (at most remaining) into target, without moving: the
+  // walk reads the cursor and the buffer array straight from wasm memory.
+  #copyNext(target) {
+    const dv = this.#heap.dv();
+    const all = this.#heap.bytesOfAll();
+    const r = this.#ptr;
+    const n = target.length;
+    const array = dv.getUint32(this.#state.handle + MEMORY_BUFFERS, true);
+    let index = dv.getUint32(r + READER_BUF_INDEX, true);
+    let offset = dv.getUint32(r + READER_BUF_OFFSET, true);
+    for (let at = 0; at < n; index++, offset = 0) {
+      const data = dv.getUint32(array + index * BUF_BYTES, true) + offset;
+      const take = Math.min(dv.getUint32(array + index * BUF_BYTES + 4, true) - offset, n - at);
+      if (take > 0) target.set(all.subarray(data, data + take), at);
+      at += take;
+    }
+  }
+
+  /**
+   * Drops what has been read from the front of the Memory (gomem_reader_clip_front): offset
+   * becomes 0, size shrinks by it, reading continues where it was. Bytes the Memory owns
+   * (pushBytes) are freed as they are dropped (a dropped prefix by a segmented free); every
+   * other dropped non-empty piece is passed to release(view), if given, so its owner can free
+   * it. Other readers over the Memory become invalid.
+   */
+  clipFront(release) {
+    if (release !== undefined && typeof release !== 'function') {
+      throw codedError(TypeError, 'INVALID_ARGUMENT', 'clipFront(release): release must be a ' +
+        'function or undefined');
+    }
+    const state = this.#state;
+    const r = this.#r('clipFront');
+    // The dropped pieces are exactly the first `offset` bytes of the list.
+    const dv = this.#heap.dv();
+    let position = dv.getUint32(r + READER_POSITION, true);
+    if (position === 0) return;
+    const array = dv.getUint32(state.handle + MEMORY_BUFFERS, true);
+    const pieces = [];
+    for (let i = 0; position > 0; i++) {
+      const data = dv.getUint32(array + i * BUF_BYTES, true);
+      const take = Math.min(dv.getUint32(array + i * BUF_BYTES + 4, true), position);
+      if (take > 0) pieces.push(data, take);
+      position -= take;
+    }
+    this.#exports.gomem_reader_clip_front(r, 0, 0);
+    state.generation++;
+    this.#generation = state.generation;
+    const { owned } = state;
+    for (let i = 0; i < pieces.length; i += 2) {
+      const data = pieces[i];
+      const take = pieces[i + 1];
+      const ownedLen = owned.get(data);
+      if (ownedLen === undefined) {
+        if (release !== undefined) release(state.runtime.bytes(data, take));
+        continue;
+      }
+      owned.delete(data);
+      if (take < ownedLen) owned.set(data + take, ownedLen - take);
+      const status = this.#exports.gomem_free(state.allocatorHandle, data, take);
+      if (status !== 0) throw state.runtime.fail(status, `clipFront: freeing ${take} bytes`);
+    }
+  }
+
+  /** Frees the C reader. Calling it again is a no-op; any other method then throws DESTROYED. */
+  destroy() {
+    if (this.#ptr === 0) return;
+    const state = this.#state;
+    if (!state.allocator.destroyed) {
+      this.#exports.gomem_wasm_reader_delete(state.allocatorHandle, this.#ptr);
+    }
+    state.readers.delete(this);
+    this.#ptr = 0;
+  }
+}

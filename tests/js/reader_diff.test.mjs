@@ -1,0 +1,274 @@
+// Differential test of the Reader (js/memory.mjs over the C gomem_reader): seeded random bytes
+// split into random chunks (empty ones included, pushed both as allocator views and with
+// pushBytes), random sequences of reads compared with a DataView over the joined bytes. The
+// model also tracks what readView must do (view or copy), unread limits, refresh after more
+// pushes, and clipFront. A failure prints the seed and the operation number to replay it.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { init } from '../../js/index.mjs';
+
+let gomem;
+let allocator;
+before(async () => {
+  gomem = await init();
+  allocator = gomem.createAllocator();
+});
+after(() => allocator.destroy());
+
+// mulberry32: small, seedable, good enough to pick sizes and operations.
+function rng(seed) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  next.int = (n) => Math.floor(next() * n); // 0 .. n-1
+  return next;
+}
+
+// Chunk lengths: many empty and tiny chunks, so values straddle 2, 3 and more buffers.
+function chunkLength(random) {
+  const r = random();
+  if (r < 0.15) return 0;
+  if (r < 0.6) return 1 + random.int(4);
+  if (r < 0.9) return 1 + random.int(16);
+  return 1 + random.int(300);
+}
+
+// [width, method, expected(dv, pos) or null for 24-bit (computed from bytes)]
+const FIXED = [
+  [1, 'readUint8', (dv, p) => dv.getUint8(p)],
+  [1, 'readInt8', (dv, p) => dv.getInt8(p)],
+  [2, 'readUint16BE', (dv, p) => dv.getUint16(p)],
+  [2, 'readUint16LE', (dv, p) => dv.getUint16(p, true)],
+  [2, 'readInt16BE', (dv, p) => dv.getInt16(p)],
+  [2, 'readInt16LE', (dv, p) => dv.getInt16(p, true)],
+  [3, 'readUint24BE', (dv, p) => (dv.getUint16(p) << 8) | dv.getUint8(p + 2)],
+  [3, 'readUint24LE', (dv, p) => dv.getUint16(p, true) | (dv.getUint8(p + 2) << 16)],
+  [3, 'readInt24BE', (dv, p) => (((dv.getUint16(p) << 8) | dv.getUint8(p + 2)) << 8) >> 8],
+  [3, 'readInt24LE', (dv, p) => ((dv.getUint16(p, true) | (dv.getUint8(p + 2) << 16)) << 8) >> 8],
+  [4, 'readUint32BE', (dv, p) => dv.getUint32(p)],
+  [4, 'readUint32LE', (dv, p) => dv.getUint32(p, true)],
+  [4, 'readInt32BE', (dv, p) => dv.getInt32(p)],
+  [4, 'readInt32LE', (dv, p) => dv.getInt32(p, true)],
+  [8, 'readBigUint64BE', (dv, p) => dv.getBigUint64(p)],
+  [8, 'readBigUint64LE', (dv, p) => dv.getBigUint64(p, true)],
+  [8, 'readBigInt64BE', (dv, p) => dv.getBigInt64(p)],
+  [8, 'readBigInt64LE', (dv, p) => dv.getBigInt64(p, true)],
+];
+// Every unsigned/signed peek the Reader has, same expectations as the read of that name.
+const PEEKS = FIXED.map(([width, name, expect]) => [width, name.replace('read', 'peek'), expect]);
+
+// LEB128 as gomem_reader_read_leb128 decodes it: { value, length } or an error code.
+function leb128(bytes, pos, end) {
+  let value = 0n;
+  for (let i = 0; ; i++) {
+    if (pos + i >= end) return { error: 'END_OF_DATA' };
+    const b = bytes[pos + i];
+    if (i === 9 && b > 1) return { error: 'OVERFLOW' };
+    value |= BigInt(b & 0x7f) << BigInt(7 * i);
+    if ((b & 0x80) === 0) return { value, length: i + 1 };
+  }
+}
+
+function throwsCode(fn, code, context) {
+  assert.throws(fn, (error) => {
+    assert.equal(error.code, code, context);
+    assert.ok(error instanceof RangeError, context);
+    return true;
+  }, context);
+}
+
+// maxBytes: bytes of the round (random below it, or exactly it when `exact`); pushBatch: most
+// chunks pushed at once; maxRun: longest readBytes/readView/skip.
+function runRound(seed, operations, { maxBytes = 3000, exact = false, pushBatch = 6,
+  maxRun = 700 } = {}) {
+  const random = rng(seed);
+  // All the bytes this round will ever push, and how they are split.
+  const total = exact ? maxBytes : random.int(maxBytes);
+  const bytes = new Uint8Array(total);
+  for (let i = 0; i < total; i++) {
+    // Bias some bytes towards LEB128 continuation groups and small values.
+    const r = random();
+    bytes[i] = r < 0.1 ? 0x80 | random.int(128) : r < 0.2 ? random.int(2) : random.int(256);
+  }
+  const dv = new DataView(bytes.buffer);
+  const chunks = []; // [start, end) in `bytes`
+  for (let at = 0; at < total || random() < 0.3;) {
+    const len = Math.min(chunkLength(random), total - at);
+    chunks.push([at, at + len]);
+    at += len;
+    if (at >= total && random() < 0.7) break;
+  }
+  const memory = allocator.createMemory();
+  const mallocs = [];
+  let pushed = 0; // chunks pushed so far
+  let pushedEnd = 0; // bytes pushed so far
+  const pushChunks = (k) => {
+    for (const stop = Math.min(chunks.length, pushed + k); pushed < stop; pushed++) {
+      const [start, end] = chunks[pushed];
+      if (end > start && random() < 0.5) {
+        const view = allocator.malloc(end - start);
+        view.set(bytes.subarray(start, end));
+        mallocs.push(view);
+        memory.push(view);
+      } else {
+        memory.pushBytes(bytes.subarray(start, end));
+      }
+      pushedEnd = end;
+    }
+  };
+  pushChunks(1 + random.int(chunks.length + 1));
+  const reader = memory.reader();
+  let visible = pushedEnd; // bytes the reader covers
+  let pos = 0; // reader position in `bytes`
+  let base = 0; // bytes clipped from the front
+  // The [start, end) of the non-empty chunk holding byte `p`.
+  const chunkAt = (p) => {
+    let lo = 0;
+    let hi = chunks.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (chunks[mid][1] > p) hi = mid;
+      else lo = mid + 1;
+    }
+    return chunks[lo];
+  };
+  // How much the round exercised, so a model that never reaches the interesting cases fails.
+  const seen = { values: 0, straddling: 0, views: 0, copies: 0, errors: 0, clips: 0 };
+  const straddlesAt = (p, width) => chunkAt(p)[1] < p + width;
+
+  for (let op = 0; op < operations; op++) {
+    const context = `seed ${seed}, operation ${op}, pos ${pos}, visible ${visible}`;
+    const left = visible - pos;
+    const pick = random.int(100);
+    if (pick < 40) {
+      const [width, name, expect] = FIXED[random.int(FIXED.length)];
+      if (width <= left) {
+        if (straddlesAt(pos, width)) seen.straddling++;
+        assert.equal(reader[name](), expect(dv, pos), `${context}: ${name}`);
+        pos += width;
+        seen.values++;
+      } else {
+        throwsCode(() => reader[name](), 'END_OF_DATA', `${context}: ${name}`);
+        seen.errors++;
+      }
+    } else if (pick < 50) {
+      const [width, name, expect] = PEEKS[random.int(PEEKS.length)];
+      if (width <= left) assert.equal(reader[name](), expect(dv, pos), `${context}: ${name}`);
+      else throwsCode(() => reader[name](), 'END_OF_DATA', `${context}: ${name}`);
+    } else if (pick < 58) {
+      const n = random.int(Math.min(left + 3, maxRun));
+      const name = random() < 0.5 ? 'readBytes' : 'peekBytes';
+      if (n <= left) {
+        assert.deepEqual(reader[name](n), bytes.slice(pos, pos + n), `${context}: ${name}(${n})`);
+        if (name === 'readBytes') pos += n;
+      } else {
+        throwsCode(() => reader[name](n), 'END_OF_DATA', `${context}: ${name}(${n})`);
+      }
+    } else if (pick < 66) {
+      const n = random.int(Math.min(left + 3, maxRun));
+      if (n <= left) {
+        const view = reader.readView(n);
+        assert.deepEqual(view, bytes.subarray(pos, pos + n), `${context}: readView(${n})`);
+        const straddles = n > 0 && chunkAt(pos)[1] < pos + n;
+        assert.equal(reader.lastViewCopied, straddles, `${context}: readView(${n}) copied`);
+        assert.equal(view.buffer === gomem.memory.buffer, !straddles, context);
+        seen[straddles ? 'copies' : 'views']++;
+        pos += n;
+      } else {
+        throwsCode(() => reader.readView(n), 'END_OF_DATA', `${context}: readView(${n})`);
+      }
+    } else if (pick < 72) {
+      const n = random.int(Math.min(left + 3, maxRun));
+      if (n <= left) {
+        reader.skip(n);
+        pos += n;
+      } else {
+        throwsCode(() => reader.skip(n), 'END_OF_DATA', `${context}: skip(${n})`);
+      }
+    } else if (pick < 80) {
+      const n = random.int(pos - base + 3);
+      if (n <= pos - base) {
+        reader.unread(n);
+        pos -= n;
+      } else {
+        throwsCode(() => reader.unread(n), 'INVALID_ARGUMENT', `${context}: unread(${n})`);
+      }
+    } else if (pick < 88) {
+      const expected = leb128(bytes, pos, visible);
+      const big = random() < 0.5;
+      const name = big ? 'readBigLEB128' : 'readLEB128';
+      if (expected.error !== undefined) {
+        throwsCode(() => reader[name](), expected.error, `${context}: ${name}`);
+      } else if (!big && expected.value > BigInt(Number.MAX_SAFE_INTEGER)) {
+        throwsCode(() => reader.readLEB128(), 'OVERFLOW', `${context}: readLEB128 (unsafe)`);
+      } else {
+        const value = reader[name]();
+        assert.equal(value, big ? expected.value : Number(expected.value), `${context}: ${name}`);
+        pos += expected.length;
+      }
+    } else if (pick < 92) {
+      const n = random.int(Math.min(left + 2, 4 * maxRun));
+      const stopAfter = random() < 0.3 ? 1 : Infinity;
+      let calls = 0;
+      const got = [];
+      const moved = reader.rangeN(n, (view) => {
+        got.push(...view);
+        calls++;
+        return calls >= stopAfter ? false : undefined;
+      });
+      assert.deepEqual(Uint8Array.from(got), bytes.subarray(pos, pos + moved), context);
+      if (stopAfter === Infinity) assert.equal(moved, Math.min(n, left), `${context}: rangeN`);
+      pos += moved;
+    } else if (pick < 95) {
+      if (pushed < chunks.length) pushChunks(1 + random.int(pushBatch));
+      if (random() < 0.7) {
+        reader.refresh();
+        visible = pushedEnd;
+      }
+    } else if (pick < 97) {
+      reader.clipFront();
+      base = pos;
+      seen.clips++;
+      assert.equal(memory.size, pushedEnd - base, `${context}: size after clipFront`);
+    } else {
+      assert.equal(reader.remaining, visible - pos, `${context}: remaining`);
+      assert.equal(reader.offset, pos - base, `${context}: offset`);
+    }
+  }
+  assert.equal(reader.remaining, visible - pos);
+  assert.equal(reader.offset, pos - base);
+  // What is left in the Memory is what was not clipped, split as pushed.
+  assert.deepEqual(memory.toBytes(), bytes.subarray(base, pushedEnd));
+  memory.destroy();
+  // Clipped allocator views were not freed by clipFront (not owned); free them whole here.
+  for (const view of mallocs) allocator.free(view);
+  return seen;
+}
+
+function addUp(total, seen) {
+  for (const [key, value] of Object.entries(seen)) total[key] = (total[key] ?? 0) + value;
+  return total;
+}
+
+test('random chunks, random reads: the Reader agrees with a DataView', () => {
+  let total = {};
+  for (let seed = 1; seed <= 60; seed++) total = addUp(total, runRound(seed, 400));
+  assert.equal(allocator.stats().live, 0, 'every byte freed');
+  assert.ok(total.values > 3000 && total.straddling > 500 && total.copies > 100 &&
+    total.views > 100 && total.errors > 100 && total.clips > 20, JSON.stringify(total));
+  if (process.env.GOMEM_DIFF_STATS) console.log('short rounds', total);
+});
+
+test('one long round of thousands of operations', () => {
+  const seen = runRound(0x5eed, 20000,
+    { maxBytes: 1 << 17, exact: true, pushBatch: 400, maxRun: 16 });
+  assert.equal(allocator.stats().live, 0, 'every byte freed');
+  assert.ok(seen.values > 5000 && seen.straddling > 500, JSON.stringify(seen));
+  if (process.env.GOMEM_DIFF_STATS) console.log('long round', seen);
+});
