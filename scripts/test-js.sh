@@ -1,11 +1,8 @@
 #!/usr/bin/env bash
-# Runs the JS wrapper's tests (tests/js/*.test.mjs) under node --test. Brings the wasm module up
-# to date first (an incremental build) and copies it to js/gomem.wasm, where js/index.mjs loads
-# it from (a build product: gitignored, never committed).
+# Runs the JS wrapper's tests (tests/js/*.test.mjs) under node --test, over a module brought up
+# to date by scripts/js-module.sh.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-module=build/wasm-module/gomem_module.opt.wasm
-bash scripts/build-wasm-module.sh
-cp "$module" js/gomem.wasm
+bash scripts/js-module.sh
 node --test tests/js/
