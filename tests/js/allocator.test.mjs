@@ -4,21 +4,12 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 
 import { Allocator, init } from '../../js/index.mjs';
+import { throwsCode } from './helpers.mjs';
 
 let gomem;
 before(async () => {
   gomem = await init();
 });
-
-// assert.throws with the error kind and code, and a message that contains `text`.
-function throwsCode(fn, Kind, code, text) {
-  assert.throws(fn, (error) => {
-    assert.ok(error instanceof Kind, `expected ${Kind.name}, got ${error?.constructor?.name}`);
-    assert.equal(error.code, code);
-    if (text !== undefined) assert.match(error.message, text);
-    return true;
-  });
-}
 
 describe('createAllocator', () => {
   test('defaults and options', () => {

@@ -5,20 +5,12 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 
 import { Memory, StaleViewError, init } from '../../js/index.mjs';
+import { throwsCode } from './helpers.mjs';
 
 let gomem;
 before(async () => {
   gomem = await init();
 });
-
-function throwsCode(fn, Kind, code, text) {
-  assert.throws(fn, (error) => {
-    assert.ok(error instanceof Kind, `expected ${Kind.name}, got ${error?.constructor?.name}`);
-    assert.equal(error.code, code);
-    if (text !== undefined) assert.match(error.message, text);
-    return true;
-  });
-}
 
 const bytes = (...values) => Uint8Array.from(values);
 

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { Reader, init } from '../../js/index.mjs';
+import { throwsCode } from './helpers.mjs';
 
 let gomem;
 let allocator;
@@ -14,15 +15,6 @@ before(async () => {
   allocator = gomem.createAllocator();
 });
 after(() => allocator.destroy());
-
-function throwsCode(fn, Kind, code, text) {
-  assert.throws(fn, (error) => {
-    assert.ok(error instanceof Kind, `expected ${Kind.name}, got ${error?.constructor?.name}`);
-    assert.equal(error.code, code);
-    if (text !== undefined) assert.match(error.message, text);
-    return true;
-  });
-}
 
 // A Memory holding `chunks` (arrays of byte values), one pushBytes each.
 function memoryOf(...chunks) {
