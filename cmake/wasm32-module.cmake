@@ -11,7 +11,8 @@ set(CMAKE_C_COMPILER_TARGET wasm32)
 # No libc: the objects only need the compiler's own headers; bulk memory turns copies and fills
 # into single instructions.
 set(CMAKE_C_FLAGS_INIT "-mbulk-memory")
-# The module ships to browsers: optimise release builds for size.
-set(CMAKE_C_FLAGS_MINSIZEREL_INIT "-Oz -DNDEBUG")
+# The module ships to browsers: optimise release builds for size. Set in the cache, because the
+# _INIT variable would be followed by CMake's own "-Os", which wins.
+set(CMAKE_C_FLAGS_MINSIZEREL "-Oz -DNDEBUG" CACHE STRING "Flags for the size-optimised module")
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-nostdlib -Wl,--no-entry")
 set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
