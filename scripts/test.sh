@@ -7,7 +7,8 @@
 #   - the libFuzzer targets over their saved corpus plus a few seconds of fuzzing each;
 #   - the WASI build: the suite and the memory.grow tests under node:wasi;
 #   - the freestanding wasm module, built and shrunk with wasm-opt (sizes printed), and the JS
-#     wrapper's tests over it (node --test) and in headless Chromium;
+#     wrapper's tests over it (node --test) and in headless Chromium, and the packed tarball used
+#     from ESM, CommonJS and TypeScript;
 #   - the Emscripten build: the suite under node, plain and threaded, and examples/emscripten-app;
 #   - the install: find_package(gomem) and pkg-config from an installed prefix.
 # The last line counts configurations: 'configurations: N passed, N failed'.
@@ -81,6 +82,8 @@ if ! $only_native; then
     bash scripts/build-wasm-module.sh
   step js "JS wrapper: node --test over the wasm module" bash scripts/test-js.sh
   step browser "JS wrapper in headless Chromium (playwright-core)" bash scripts/test-browser.sh
+  step pack "npm pack, installed into a fresh project: ESM, CommonJS, tsc --noEmit" \
+    bash scripts/test-pack.sh
   step emscripten "Emscripten: the C suite (plain and threaded) and the example app under node" \
     bash scripts/test-emscripten.sh
 fi
