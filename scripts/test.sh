@@ -84,6 +84,7 @@ if ! $only_native; then
   step browser "JS wrapper in headless Chromium (playwright-core)" bash scripts/test-browser.sh
   step pack "npm pack, installed into a fresh project: ESM, CommonJS, tsc --noEmit" \
     bash scripts/test-pack.sh
+  step demos "the demos of npm start (each checks what it parses)" bash scripts/demo.sh
   step emscripten "Emscripten: the C suite (plain and threaded) and the example app under node" \
     bash scripts/test-emscripten.sh
 fi
