@@ -205,6 +205,14 @@ export class Memory implements Iterable<Uint8Array> {
    * @throws TypeError INVALID_ARGUMENT; RangeError NOMEM.
    */
   pushBytes(bytes: ArrayBufferView | ArrayBuffer): this;
+  /**
+   * Appends every chunk of a ReadableStream, a Node.js Readable or an (async) iterable of byte
+   * chunks (strings are UTF-8 encoded), each copied once into wasm memory. Resolves to the bytes
+   * added. BYOB reading into wasm memory is impossible (its buffer cannot be transferred).
+   */
+  pushStream(
+    stream: ReadableStream<ArrayBufferView | ArrayBuffer> | AsyncIterable<ArrayBufferView | ArrayBuffer | string> | Iterable<ArrayBufferView | ArrayBuffer>,
+  ): Promise<number>;
   /** All bytes joined, copied to the JS heap. */
   toBytes(): Uint8Array;
   /** Copies the first min(size, target.length) bytes joined into target; returns how many. */

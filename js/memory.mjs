@@ -96,6 +96,32 @@ export function createMemory(runtime, allocatorHandle, allocator) {
 
 const INTERNAL = Symbol('gomem internal');
 
+const textEncoder = new TextEncoder();
+
+// The chunks of a stream as an async iterable: ReadableStream.getReader() where the stream is not
+// async-iterable itself (older browsers), the object itself otherwise (Node Readable, iterables).
+async function* chunksOf(stream) {
+  if (stream && typeof stream[Symbol.asyncIterator] !== 'function' &&
+      typeof stream.getReader === 'function') {
+    const reader = stream.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        yield value;
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  }
+  if (stream == null || (typeof stream[Symbol.asyncIterator] !== 'function' &&
+                         typeof stream[Symbol.iterator] !== 'function')) {
+    throw codedError(TypeError, 'INVALID_ARGUMENT',
+      'pushStream(stream): pass a ReadableStream, a Node.js Readable or an iterable of byte chunks');
+  }
+  yield* stream;
+}
+
 /**
  * A list of buffers in wasm memory (gomem_memory): records (pointer, length) pairs, copies
  * nothing on push. Its own array lives in wasm memory and comes from the allocator that made it.
@@ -192,6 +218,24 @@ export class Memory {
     }
     state.owned.set(ptr, n);
     return this;
+  }
+
+  /**
+   * Appends every chunk of a stream, each copied once into wasm memory (as pushBytes): a WHATWG
+   * ReadableStream of byte chunks, a Node.js Readable, or any (async) iterable of them. Resolves
+   * to the number of bytes added. A BYOB reader cannot read straight into wasm memory: BYOB
+   * transfers the target's ArrayBuffer, and a WebAssembly.Memory's buffer cannot be transferred,
+   * so one copy per chunk is the floor.
+   */
+  async pushStream(stream) {
+    live(this.#state, 'pushStream');
+    let added = 0;
+    for await (const chunk of chunksOf(stream)) {
+      const bytes = typeof chunk === 'string' ? textEncoder.encode(chunk) : chunk;
+      this.pushBytes(bytes);
+      added += bytes.byteLength;
+    }
+    return added;
   }
 
   /** Fresh views of every buffer, derived from the C array now (so live when returned). */
