@@ -50,34 +50,8 @@ load_start=$(load)
 # optimised code from its first run.
 node_flags=(--no-liftoff)
 
-# Debian's emcc runs its JS optimizer with node and needs acorn from /usr/share/nodejs.
-# cmake/emscripten.cmake already hands NODE_PATH to each link step; this covers the probe below.
-if [ -d /usr/share/nodejs/acorn ]; then
-  case ":${NODE_PATH:-}:" in
-    *:/usr/share/nodejs:*) ;;
-    *) export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH} ;;
-  esac
-fi
-
-# Debian's Emscripten system libraries are a prebuilt, root-owned cache. Should one this build
-# needs be missing, emcc would try to build it there and fail: then use a writable copy (the same
-# fallback, and the same directory, as scripts/test-emscripten.sh).
-probe_emscripten() {
-  local dir=build/emscripten-probe
-  mkdir -p "$dir"
-  printf '#include <stdlib.h>\nint main(void) { free(malloc(1)); return 0; }\n' >"$dir/bench-probe.c"
-  emcc "$dir/bench-probe.c" -o "$dir/bench-probe.js" -O3 -sMALLOC=emmalloc >/dev/null 2>&1 &&
-    emcc "$dir/bench-probe.c" -o "$dir/bench-probe.js" -O3 -sMALLOC=dlmalloc >/dev/null 2>&1
-}
-if ! probe_emscripten; then
-  system_cache=$(em-config CACHE 2>/dev/null || echo /usr/share/emscripten/cache)
-  echo "emscripten: system library cache incomplete; using a writable copy in build/emscripten-cache"
-  if [ ! -d build/emscripten-cache ]; then
-    mkdir -p build && cp -r "$system_cache" build/emscripten-cache
-  fi
-  export EM_CACHE=$root/build/emscripten-cache
-  export EM_FROZEN_CACHE=""
-fi
+source scripts/emscripten-env.sh
+emscripten_env "-O3 -sMALLOC=emmalloc" "-O3 -sMALLOC=dlmalloc"
 
 common=(-DCMAKE_BUILD_TYPE=Release -DGOMEM_BUILD_TESTS=OFF -DGOMEM_BUILD_EXAMPLES=OFF
         -DGOMEM_BUILD_BENCH=ON)

@@ -18,34 +18,8 @@ ensure_packages cmake:cmake make:make node:nodejs emcc:emscripten emcmake:emscri
 started=$SECONDS
 jobs=$(nproc 2>/dev/null || echo 2)
 
-# Debian's emcc runs its JS optimizer with node and needs the acorn module from here.
-if [ -d /usr/share/nodejs/acorn ]; then
-  case ":${NODE_PATH:-}:" in
-    *:/usr/share/nodejs:*) ;;
-    *) export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH} ;;
-  esac
-fi
-
-# Debian ships the system libraries prebuilt in a frozen, root-owned cache. Should a flag we use
-# need one that is not there, emcc would try to build it into that cache and fail; then use a
-# writable copy under build/ that emcc may add to.
-probe_cache() {
-  local dir=build/emscripten-probe
-  mkdir -p "$dir"
-  printf '#include <stdlib.h>\nint main(void) { free(malloc(1)); return 0; }\n' >"$dir/probe.c"
-  emcc "$dir/probe.c" -o "$dir/probe.js" -sMALLOC=emmalloc >/dev/null 2>&1 &&
-    emcc "$dir/probe.c" -o "$dir/probe.js" -pthread >/dev/null 2>&1
-}
-if ! probe_cache; then
-  system_cache=$(em-config CACHE 2>/dev/null || echo /usr/share/emscripten/cache)
-  echo "emscripten: system library cache incomplete; using a writable copy in build/emscripten-cache"
-  if [ ! -d build/emscripten-cache ]; then
-    mkdir -p build && cp -r "$system_cache" build/emscripten-cache
-  fi
-  export EM_CACHE=$root/build/emscripten-cache
-  export EM_FROZEN_CACHE=""
-  probe_cache || echo "emscripten: emcc still cannot link a probe program; the builds below will say why"
-fi
+source scripts/emscripten-env.sh
+emscripten_env -sMALLOC=emmalloc -pthread
 
 configs=()
 failed=()
