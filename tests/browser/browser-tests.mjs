@@ -7,6 +7,8 @@
 // 'note: text' reports text as information (neither pass nor fail), any other is a remark. (env: user agent, whether toResizableBuffer exists); a failure
 // to even load /js/index.mjs is reported as a failed test, never as a hang.
 
+import { generator } from '/tests/shared/random.mjs';
+
 window.__started = true; // page.html reports load errors only before this
 
 const tests = [];
@@ -289,19 +291,6 @@ test('borrow, stats, trim, destroy', () => {
 });
 
 // --- shadow-memory random test -----------------------------------------------------------------
-
-// mulberry32: a small seeded generator, so a failure can be replayed from its seed.
-function generator(seed) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, below: (n) => Math.floor(next() * n) };
-}
 
 // Random malloc / whole free / sub-range free / freeRest against a byte map of wasm memory (1:
 // held by a live allocation). Returns how many times memory grew (by byteLength, which also

@@ -4,6 +4,7 @@
 //   /js/<file>                   the package's js/ directory (gomem.wasm as application/wasm,
 //                                .mjs as text/javascript, as a real deployment would);
 //   /tests/browser/<file>        this directory (page.html, browser-tests.mjs);
+//   /tests/shared/<file>         code the browser tests share with the Node tests;
 //   /wrong-mime/gomem.wasm       js/gomem.wasm sent as application/octet-stream, which
 //                                WebAssembly.instantiateStreaming refuses: the loader's fallback;
 //   /                            a redirect to /tests/browser/page.html.
@@ -24,6 +25,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const MOUNTS = [
   ['/js/', resolve(root, 'js')],
   ['/tests/browser/', resolve(root, 'tests/browser')],
+  ['/tests/shared/', resolve(root, 'tests/shared')],
 ];
 
 const TYPES = {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { init } from '../../js/index.mjs';
+import { generator } from '../shared/random.mjs';
 
 let gomem;
 let allocator;
@@ -16,17 +17,10 @@ before(async () => {
 });
 after(() => allocator.destroy());
 
-// mulberry32: small, seedable, good enough to pick sizes and operations.
+// The shared seeded generator, as a function with .int(n) for 0..n-1.
 function rng(seed) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  next.int = (n) => Math.floor(next() * n); // 0 .. n-1
+  const { next, below } = generator(seed);
+  next.int = below;
   return next;
 }
 

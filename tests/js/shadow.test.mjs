@@ -6,24 +6,12 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 
 import { init } from '../../js/index.mjs';
+import { generator } from '../shared/random.mjs';
 
 let gomem;
 before(async () => {
   gomem = await init();
 });
-
-// mulberry32: a small seeded generator, so a failure can be replayed from its seed.
-function generator(seed) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, below: (n) => Math.floor(next() * n) };
-}
 
 // One byte per address of wasm memory: 1 while some live allocation holds it.
 class Shadow {
