@@ -60,16 +60,17 @@ extern "C" {
 
 typedef enum gomem_status {
     GOMEM_OK = 0,
-    GOMEM_ERR_NOMEM = 1,            /* no memory for the request or for the index's own nodes */
-    GOMEM_ERR_INVALID_ARGUMENT = 2, /* a NULL where a pointer is required, a bad option value */
-    GOMEM_ERR_INVALID_SIZE = 3,     /* size 0 where bytes are required, or a size over a limit */
-    GOMEM_ERR_FOREIGN_POINTER = 4,  /* the pointer lies in no arena of this object */
-    GOMEM_ERR_OUT_OF_RANGE = 5,     /* the range starts inside an arena but runs past its end */
-    GOMEM_ERR_DOUBLE_FREE = 6,      /* part of the range is already free */
-    GOMEM_ERR_END_OF_DATA = 7,      /* a reader was asked for more bytes than remain */
-    GOMEM_ERR_OVERFLOW = 8,         /* an encoded number does not fit its type (LEB128 too long) */
-    GOMEM_ERR_STRADDLE = 9,         /* a zero-copy view was asked for bytes that span two buffers */
-    GOMEM_ERR_UNSUPPORTED = 10      /* the operation is compiled out of this build */
+    GOMEM_ERR_NOMEM = 1,             /* no memory for the request or for the index's own nodes */
+    GOMEM_ERR_INVALID_ARGUMENT = 2,  /* a NULL where a pointer is required, a bad option value */
+    GOMEM_ERR_INVALID_SIZE = 3,      /* size 0 where bytes are required, or a size over a limit */
+    GOMEM_ERR_FOREIGN_POINTER = 4,   /* the pointer lies in no arena of this object */
+    GOMEM_ERR_OUT_OF_RANGE = 5,      /* the range starts inside an arena but runs past its end */
+    GOMEM_ERR_DOUBLE_FREE = 6,       /* part of the range is already free */
+    GOMEM_ERR_END_OF_DATA = 7,       /* a reader was asked for more bytes than remain */
+    GOMEM_ERR_OVERFLOW = 8,          /* an encoded number does not fit its type (LEB128 too long) */
+    GOMEM_ERR_STRADDLE = 9,          /* a zero-copy view was asked for bytes that span two buffers */
+    GOMEM_ERR_UNSUPPORTED = 10,      /* the operation is compiled out of this build */
+    GOMEM_ERR_SPANS_ALLOCATIONS = 11 /* a free covers parts of two allocations (GOMEM_HARDENED) */
 } gomem_status;
 
 /* The constant's name without its prefix ("OK", "NOMEM", ...), or "UNKNOWN" for a number that is
@@ -87,6 +88,7 @@ const char *gomem_status_message(gomem_status status);
 #define GOMEM_FEATURE_THREADS 8u
 #define GOMEM_FEATURE_DEBUG 16u
 #define GOMEM_FEATURE_MMAP 32u
+#define GOMEM_FEATURE_HARDENED 64u
 unsigned gomem_features(void);
 
 /* ------------------------------------------------------------------------------------------------ */
@@ -153,7 +155,9 @@ gomem_status gomem_index_alloc(gomem_index *index, size_t size, size_t alignment
  * an allocation may be given back on its own. Errors, each leaving the index unchanged:
  * GOMEM_ERR_INVALID_SIZE (size 0), GOMEM_ERR_OUT_OF_RANGE (past the end of the index),
  * GOMEM_ERR_DOUBLE_FREE (some byte of the range is already free), GOMEM_ERR_NOMEM (the range
- * touches no free block and no node could be had for it). Expected O(log n). */
+ * touches no free block and no node could be had for it), and with GOMEM_HARDENED
+ * GOMEM_ERR_SPANS_ALLOCATIONS (the range covers parts of two allocations; other builds free it).
+ * Expected O(log n); hardened builds add O(size / 64). */
 gomem_status gomem_index_free(gomem_index *index, size_t offset, size_t size);
 
 /* The offset gomem_index_alloc would return for (size, alignment), without taking it (the seed's
@@ -179,7 +183,8 @@ void gomem_index_walk(const gomem_index *index, gomem_block_visitor visit, void 
 
 /* Forget every allocation: the whole range [0, size) becomes one free block; size may differ from
  * the old one. Fails with GOMEM_ERR_INVALID_SIZE (0 or over the limit), or GOMEM_ERR_NOMEM when
- * the index held no free block at all and no node can be had; it changes nothing then.
+ * the index held no free block at all and no node can be had (or, in GOMEM_HARDENED builds, no
+ * boundary map for a new size); it changes nothing then.
  * O(n) in the blocks released. */
 gomem_status gomem_index_reset(gomem_index *index, size_t size);
 
@@ -207,7 +212,8 @@ void gomem_arena_destroy(gomem_arena *arena);
 void *gomem_arena_malloc(gomem_arena *arena, size_t size);
 
 /* Free [ptr, ptr + size), any sub-range of an allocation. GOMEM_ERR_FOREIGN_POINTER when ptr is
- * outside the arena, otherwise as gomem_index_free. Expected O(log n). */
+ * outside the arena, otherwise as gomem_index_free (hardened builds also overwrite the freed bytes
+ * with 0xDF). Expected O(log n). */
 gomem_status gomem_arena_free(gomem_arena *arena, void *ptr, size_t size);
 
 /* The pointer gomem_arena_malloc would return, without taking it; NULL when nothing fits. */
@@ -307,9 +313,10 @@ void *gomem_malloc(gomem_allocator *allocator, size_t size);
  * leaving the allocator unchanged: GOMEM_ERR_INVALID_ARGUMENT (ptr NULL), GOMEM_ERR_INVALID_SIZE
  * (size 0), GOMEM_ERR_FOREIGN_POINTER (not inside an arena of this allocator),
  * GOMEM_ERR_OUT_OF_RANGE (runs past the arena's end), GOMEM_ERR_DOUBLE_FREE (some byte is free
- * already), GOMEM_ERR_NOMEM (a middle range needs an index node and none can be had). A range that
- * spans two allocations is not detected in this build. A dedicated region is released as soon as
- * all of it is free. Expected O(log arenas + log n). */
+ * already), GOMEM_ERR_NOMEM (a middle range needs an index node and none can be had), and with
+ * GOMEM_HARDENED GOMEM_ERR_SPANS_ALLOCATIONS (the range covers parts of two allocations; other
+ * builds free both parts). Hardened builds also overwrite the freed bytes with 0xDF. A dedicated
+ * region is released as soon as all of it is free. Expected O(log arenas + log n). */
 gomem_status gomem_free(gomem_allocator *allocator, void *ptr, size_t size);
 
 /* A pointer to size free bytes without taking them (the seed's Borrow): valid only until the next

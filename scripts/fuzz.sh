@@ -7,6 +7,8 @@
 #     SECONDS defaults to $FUZZ_SECONDS, else 60; with no names all three fuzzers run, one after
 #     the other (each gets the whole machine: the allocator and index targets are single-threaded).
 #   scripts/fuzz.sh --build-only     configure and build only (scripts/fuzz-smoke.sh uses this)
+#   scripts/fuzz.sh --hardened ...   the same with GOMEM_HARDENED=ON (build/fuzz-hardened): the
+#                                    models then also predict SPANS_ALLOCATIONS
 #
 # New inputs go to build/fuzz/corpus-work/<name> (kept between runs, never the repository); the
 # committed corpus tests/fuzz/corpus/<name> is read as a second, read-only directory. A crash
@@ -17,11 +19,13 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 build_only=0
+hardened=OFF
 seconds=${FUZZ_SECONDS:-60}
 names=()
 for arg in "$@"; do
   case "$arg" in
     --build-only) build_only=1 ;;
+    --hardened) hardened=ON ;;
     ''|*[!0-9]*) names+=("$arg") ;;
     *) seconds=$arg ;;
   esac
@@ -43,8 +47,10 @@ fi
 
 # ---- configure and build ----------------------------------------------------------------------
 build=build/fuzz
+[ "$hardened" = OFF ] || build=build/fuzz-hardened
 cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DGOMEM_FUZZ=ON -DGOMEM_SANITIZE=fuzzer-no-link,address,undefined -DGOMEM_WERROR=ON \
+  -DGOMEM_HARDENED="$hardened" \
   -DGOMEM_BUILD_TESTS=OFF -DGOMEM_BUILD_BENCH=OFF -DGOMEM_BUILD_EXAMPLES=OFF \
   -DGOMEM_FUZZ_SECONDS="${FUZZ_SMOKE_SECONDS:-5}" >/dev/null
 cmake --build "$build" -j"$(nproc 2>/dev/null || echo 2)" >/dev/null

@@ -32,7 +32,7 @@ configs=(
   "debug|-DGOMEM_DEBUG=ON -DCMAKE_BUILD_TYPE=Debug"
   "heap-pages|-DGOMEM_MMAP=OFF"
   "asan-ubsan|-DGOMEM_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=RelWithDebInfo"
-  "twotree-asan|-DGOMEM_TWOTREE=ON -DGOMEM_BUDDY=ON -DGOMEM_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=RelWithDebInfo"
+  "twotree-hardened-asan|-DGOMEM_TWOTREE=ON -DGOMEM_BUDDY=ON -DGOMEM_HARDENED=ON -DGOMEM_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=RelWithDebInfo"
   "threads-tsan|-DGOMEM_THREADS=ON -DGOMEM_SANITIZE=thread -DCMAKE_BUILD_TYPE=RelWithDebInfo"
   "valgrind|-DGOMEM_TEST_VALGRIND=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo"
 )

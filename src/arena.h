@@ -39,8 +39,11 @@ static inline void *gomem_arena_take(gomem_arena *arena, size_t size, size_t ali
 }
 
 /* Free [ptr, ptr + size); ptr must lie inside the arena. */
-static inline gomem_status gomem_arena_give(gomem_arena *arena, const void *ptr, size_t size) {
-    return gomem_index_free(&arena->index, (size_t)((const uint8_t *)ptr - arena->base), size);
+static inline gomem_status gomem_arena_give(gomem_arena *arena, void *ptr, size_t size) {
+    gomem_status status =
+        gomem_index_free(&arena->index, (size_t)((uint8_t *)ptr - arena->base), size);
+    if (status == GOMEM_OK) gomem_fill_freed(ptr, size);
+    return status;
 }
 
 /* Buddy regions for arenas (buddy.c). The size is rounded up to the region actually handed out. */

@@ -9,7 +9,7 @@
 #ifndef GOMEM_INDEX_H
 #define GOMEM_INDEX_H
 
-#include "internal.h"
+#include "hardened.h"
 
 #define GOMEM_NIL 0u
 
@@ -51,6 +51,9 @@ struct gomem_index {
     uint32_t size;   /* the range is [0, size) */
     uint32_t blocks; /* free blocks */
     uint64_t free_bytes;
+#if GOMEM_HARDENED
+    uint64_t *boundaries; /* where allocations start (hardened.h) */
+#endif
 };
 
 /* Pool life cycle. init never fails (no memory until the first node is taken). */

@@ -270,7 +270,7 @@ static inline void block_resized(gomem_index *index, uint32_t n, bool grew) {
     size_changed(index, n, grew);
 }
 
-gomem_status gomem_index_init(gomem_index *index, gomem_nodepool *pool, size_t size) {
+static gomem_status tree_init(gomem_index *index, gomem_nodepool *pool, size_t size) {
     index->pool = pool;
     index->root[BY_START] = index->root[BY_SIZE] = NIL;
     index->blocks = 0;
@@ -295,15 +295,14 @@ static void release_subtree(gomem_nodepool *pool, uint32_t n) {
     }
 }
 
-void gomem_index_release(gomem_index *index) {
+static void tree_release(gomem_index *index) {
     release_subtree(index->pool, index->root[BY_START]);
     index->root[BY_START] = index->root[BY_SIZE] = NIL;
     index->blocks = 0;
     index->free_bytes = 0;
 }
 
-gomem_status gomem_index_reset(gomem_index *index, size_t size) {
-    if (size == 0 || size > GOMEM_ARENA_LIMIT) return GOMEM_ERR_INVALID_SIZE;
+static gomem_status tree_reset(gomem_index *index, size_t size) {
     /* Keep one node so a reset of an index with free blocks cannot fail half-way. */
     uint32_t keep = index->root[BY_START];
     if (keep == NIL) {

@@ -25,6 +25,7 @@ gomem_index *gomem_index_create(size_t size) {
 void gomem_index_destroy(gomem_index *index) {
     if (index == NULL) return;
     standalone_index *self = (standalone_index *)index;
+    gomem_index_release(&self->index);
     gomem_nodepool_release(&self->pool);
     gomem_meta_free(self, sizeof *self);
 }

@@ -11,11 +11,61 @@
  *                                                add a node (bounds set) / remove and recycle one
  *   block_resized(index, n, grew)                n's bounds changed in place, keeping its address
  *                                                order; `grew` says which way its size went
+ *   tree_init / tree_release / tree_reset        the tree part of gomem_index_init / _release /
+ *                                                _reset (reset's size already checked)
  *
  * so the logic is written once and each file still compiles it inline with its own primitives.
+ * The GOMEM_HARDENED bookkeeping (hardened.h) is here too, so both trees get it.
  */
 #ifndef GOMEM_INDEX_OPS_H
 #define GOMEM_INDEX_OPS_H
+
+gomem_status gomem_index_init(gomem_index *index, gomem_nodepool *pool, size_t size) {
+#if GOMEM_HARDENED
+    index->boundaries = gomem_boundaries_create(size);
+    if (index->boundaries == NULL) return GOMEM_ERR_NOMEM;
+    gomem_status status = tree_init(index, pool, size);
+    if (status != GOMEM_OK) gomem_boundaries_destroy(index->boundaries, size);
+    return status;
+#else
+    return tree_init(index, pool, size);
+#endif
+}
+
+void gomem_index_release(gomem_index *index) {
+#if GOMEM_HARDENED
+    gomem_boundaries_destroy(index->boundaries, index->size);
+    index->boundaries = NULL;
+#endif
+    tree_release(index);
+}
+
+gomem_status gomem_index_reset(gomem_index *index, size_t size) {
+    if (size == 0 || size > GOMEM_ARENA_LIMIT) return GOMEM_ERR_INVALID_SIZE;
+#if GOMEM_HARDENED
+    /* A map of the new size is had before anything changes, so a failure changes nothing. */
+    uint64_t *boundaries = index->boundaries;
+    if (size != index->size) {
+        boundaries = gomem_boundaries_create(size);
+        if (boundaries == NULL) return GOMEM_ERR_NOMEM;
+    }
+    size_t old_size = index->size;
+    gomem_status status = tree_reset(index, size);
+    if (status != GOMEM_OK) {
+        if (boundaries != index->boundaries) gomem_boundaries_destroy(boundaries, size);
+        return status;
+    }
+    if (boundaries != index->boundaries) {
+        gomem_boundaries_destroy(index->boundaries, old_size);
+        index->boundaries = boundaries;
+    } else {
+        gomem_boundaries_clear_all(boundaries, size);
+    }
+    return GOMEM_OK;
+#else
+    return tree_reset(index, size);
+#endif
+}
 
 gomem_status gomem_index_find(const gomem_index *index, size_t size, size_t alignment,
                               size_t *offset) {
@@ -60,6 +110,9 @@ gomem_status gomem_index_alloc(gomem_index *index, size_t size, size_t alignment
         link_block(index, tail);
     }
     index->free_bytes -= size;
+#if GOMEM_HARDENED
+    gomem_boundary_set(index->boundaries, at);
+#endif
     *offset = at;
     GOMEM_DEBUG_CHECK(gomem_index_invariants_hold(index));
     return GOMEM_OK;
@@ -76,6 +129,12 @@ gomem_status gomem_index_free(gomem_index *index, size_t offset, size_t size) {
     if ((before != GOMEM_NIL && nodes[before].end > start) ||
         (after != GOMEM_NIL && nodes[after].start < end))
         return GOMEM_ERR_DOUBLE_FREE;
+#if GOMEM_HARDENED
+    /* Every byte is allocated (checked above); one allocation holds them all unless another
+     * starts inside the range. */
+    if (gomem_boundaries_any(index->boundaries, start + 1, end))
+        return GOMEM_ERR_SPANS_ALLOCATIONS;
+#endif
 
     bool joins_before = before != GOMEM_NIL && nodes[before].end == start;
     bool joins_after = after != GOMEM_NIL && nodes[after].start == end;
@@ -100,6 +159,12 @@ gomem_status gomem_index_free(gomem_index *index, size_t offset, size_t size) {
         link_block(index, n);
     }
     index->free_bytes += size;
+#if GOMEM_HARDENED
+    /* What is left of the allocation after the range starts a piece of its own: mark it, so a
+     * later free cannot run from an allocation made in this range into that piece. */
+    gomem_boundary_clear(index->boundaries, start);
+    if (!joins_after && end < index->size) gomem_boundary_set(index->boundaries, end);
+#endif
     GOMEM_DEBUG_CHECK(gomem_index_invariants_hold(index));
     return GOMEM_OK;
 }

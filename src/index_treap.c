@@ -238,7 +238,7 @@ static inline void block_resized(gomem_index *index, uint32_t n, bool grew) {
     refresh_upwards(index->pool, n);
 }
 
-gomem_status gomem_index_init(gomem_index *index, gomem_nodepool *pool, size_t size) {
+static gomem_status tree_init(gomem_index *index, gomem_nodepool *pool, size_t size) {
     index->pool = pool;
     index->root = GOMEM_NIL;
     index->random_state = 0x9E3779B9u;
@@ -262,15 +262,14 @@ static void release_subtree(gomem_nodepool *pool, uint32_t n) {
     }
 }
 
-void gomem_index_release(gomem_index *index) {
+static void tree_release(gomem_index *index) {
     release_subtree(index->pool, index->root);
     index->root = GOMEM_NIL;
     index->blocks = 0;
     index->free_bytes = 0;
 }
 
-gomem_status gomem_index_reset(gomem_index *index, size_t size) {
-    if (size == 0 || size > GOMEM_ARENA_LIMIT) return GOMEM_ERR_INVALID_SIZE;
+static gomem_status tree_reset(gomem_index *index, size_t size) {
     /* Reuse the root's node when there is one; a fully allocated index has none, and then the
      * only possible failure (no node) happens before anything changes. */
     uint32_t keep = index->root;

@@ -21,6 +21,7 @@ static const status_text status_texts[] = {
     [GOMEM_ERR_OVERFLOW] = {"OVERFLOW", "encoded number is too long or does not fit its type"},
     [GOMEM_ERR_STRADDLE] = {"STRADDLE", "bytes span more than one buffer, so no single view exists"},
     [GOMEM_ERR_UNSUPPORTED] = {"UNSUPPORTED", "operation is not available in this build"},
+    [GOMEM_ERR_SPANS_ALLOCATIONS] = {"SPANS_ALLOCATIONS", "range covers parts of two allocations (free each allocation on its own)"},
 };
 
 #define STATUS_COUNT (sizeof status_texts / sizeof status_texts[0])
@@ -54,6 +55,9 @@ unsigned gomem_features(void) {
 #endif
 #if GOMEM_MMAP
     features |= GOMEM_FEATURE_MMAP;
+#endif
+#if GOMEM_HARDENED
+    features |= GOMEM_FEATURE_HARDENED;
 #endif
     return features;
 }

@@ -22,6 +22,7 @@ static void test_names_are_stable(void) {
         {GOMEM_ERR_OVERFLOW, 8, "OVERFLOW"},
         {GOMEM_ERR_STRADDLE, 9, "STRADDLE"},
         {GOMEM_ERR_UNSUPPORTED, 10, "UNSUPPORTED"},
+        {GOMEM_ERR_SPANS_ALLOCATIONS, 11, "SPANS_ALLOCATIONS"},
     };
     for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++) {
         CHECK_EQ((unsigned)expected[i].status, expected[i].number);
@@ -29,7 +30,7 @@ static void test_names_are_stable(void) {
         const char *message = gomem_status_message(expected[i].status);
         CHECK(message != NULL && strlen(message) > 5);
     }
-    CHECK(strcmp(gomem_status_name((gomem_status)11), "UNKNOWN") == 0);
+    CHECK(strcmp(gomem_status_name((gomem_status)12), "UNKNOWN") == 0);
     CHECK(strcmp(gomem_status_name((gomem_status)-1), "UNKNOWN") == 0);
     CHECK(strcmp(gomem_status_message((gomem_status)1000), "unknown status") == 0);
 }
@@ -42,6 +43,7 @@ static void test_features_match_build(void) {
     CHECK_EQ((features & GOMEM_FEATURE_THREADS) != 0, GOMEM_THREADS);
     CHECK_EQ((features & GOMEM_FEATURE_DEBUG) != 0, GOMEM_DEBUG);
     CHECK_EQ((features & GOMEM_FEATURE_MMAP) != 0, GOMEM_MMAP);
+    CHECK_EQ((features & GOMEM_FEATURE_HARDENED) != 0, GOMEM_HARDENED);
 }
 
 static void test_page_source(void) {

@@ -218,6 +218,10 @@ static gomem_status expect_free(const world *w, uintptr_t p, size_t n, bool *may
     if (ar == NULL) return GOMEM_ERR_FOREIGN_POINTER;
     if (n > ar->base + ar->size - p) return GOMEM_ERR_OUT_OF_RANGE;
     if (!all_live(w, p, n)) return GOMEM_ERR_DOUBLE_FREE;
+    /* Spans are never merged, so a range in one allocation lies in one span. */
+    size_t first = span_search(w, p);
+    if (GOMEM_HARDENED && p + n > w->spans[first].start + w->spans[first].len)
+        return GOMEM_ERR_SPANS_ALLOCATIONS;
     bool free_before = p > ar->base && !is_live(w, p - 1);
     bool free_after = p + n < ar->base + ar->size && !is_live(w, p + n);
     *may_nomem = w->limited && !free_before && !free_after;
