@@ -319,6 +319,21 @@ void *gomem_malloc(gomem_allocator *allocator, size_t size);
  * region is released as soon as all of it is free. Expected O(log arenas + log n). */
 gomem_status gomem_free(gomem_allocator *allocator, void *ptr, size_t size);
 
+/* Extend the allocation [ptr, ptr + size) to new_size bytes in place, when the new_size - size
+ * bytes after it are free (what realloc does before it moves a block). GOMEM_OK (and new_size ==
+ * size) changes nothing; errors, each leaving the allocator unchanged: GOMEM_ERR_NOMEM (some of
+ * those bytes are allocated or past the arena, or the index needs a node and none can be had),
+ * GOMEM_ERR_INVALID_ARGUMENT (ptr NULL), GOMEM_ERR_INVALID_SIZE (size 0 or new_size < size),
+ * GOMEM_ERR_FOREIGN_POINTER, GOMEM_ERR_OUT_OF_RANGE (the allocation runs past its arena). The
+ * caller vouches that [ptr, ptr + size) is allocated: only the added bytes are checked.
+ * Expected O(log arenas + log n). */
+gomem_status gomem_grow_in_place(gomem_allocator *allocator, void *ptr, size_t size,
+                                 size_t new_size);
+
+/* true when ptr lies inside one of the allocator's arenas (allocated or not); false for NULL.
+ * O(log arenas). */
+bool gomem_owns(const gomem_allocator *allocator, const void *ptr);
+
 /* A pointer to size free bytes without taking them (the seed's Borrow): valid only until the next
  * call on this allocator. May add an arena when nothing fits. NULL as gomem_malloc, and for a size
  * above max_block_size (as the seed). Not counted in the totals. */

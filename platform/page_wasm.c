@@ -22,6 +22,13 @@
  * Why 4 KiB and not the 64 KiB wasm page: the core rounds every metadata block (allocator structs,
  * node pools) to page_size; 64 KiB per small block would waste most of a small module's memory.
  *
+ * Two variants for builds where gomem is the program's malloc (gomem_malloc, GOMEM_MALLOC_BUILD):
+ *   - WASI: there is no other malloc to settle (below), and calling malloc here would recurse;
+ *   - Emscripten (GOMEM_PAGES_FROM_EMSCRIPTEN_HEAP), linked with -sMALLOC=none: there is no
+ *     other allocator and no sbrk (Emscripten ships sbrk with its mallocs), so this file keeps the
+ *     break itself, from __heap_base up, and grows memory through emscripten_resize_heap, which
+ *     keeps every JS view of memory in step.
+ *
  * Why large grow steps: in V8 a memory.grow may cost a garbage collection and always detaches the
  * JS ArrayBuffer; growing page by page to 256 MiB was measured at about 4 s, in 16 MiB steps at
  * about 27 ms. So a grow asks for max(what is missing, half the current memory, 1 MiB), bounded
@@ -45,12 +52,18 @@
 #include <stdatomic.h>
 #endif
 
-/* WASI builds link wasi-libc; the freestanding module (GOMEM_NO_LIBC) has no C library at all. */
-#if defined(__wasi__) && !defined(GOMEM_NO_LIBC)
+/* WASI builds link wasi-libc, whose malloc must be settled first unless gomem replaces it; the
+ * freestanding module (GOMEM_NO_LIBC) has no C library at all. */
+#if defined(__wasi__) && !defined(GOMEM_NO_LIBC) && !defined(GOMEM_MALLOC_BUILD)
 #define WITH_WASI_LIBC 1
 #include <stdlib.h>
 #else
 #define WITH_WASI_LIBC 0
+#endif
+
+#if defined(GOMEM_PAGES_FROM_EMSCRIPTEN_HEAP)
+#include <emscripten/heap.h>
+extern char __heap_base; /* the first byte after static data and the stack, set by the linker */
 #endif
 
 #define WASM_PAGE ((uint64_t)65536)
@@ -168,40 +181,69 @@ static void settle_libc_heap(void) {
 static void settle_libc_heap(void) {}
 #endif
 
+#if defined(GOMEM_PAGES_FROM_EMSCRIPTEN_HEAP)
+/* The break: everything below it (from __heap_base) has been handed to the free list. Guarded by
+ * the list lock like the rest of this file. */
+static uintptr_t heap_break;
+static uint64_t memory_top(void) {
+    if (heap_break == 0)
+        heap_break = ((uintptr_t)&__heap_base + REGION_GRAIN - 1) / REGION_GRAIN * REGION_GRAIN;
+    return heap_break;
+}
+static bool memory_extend(uint64_t bytes, uint64_t *start) {
+    uint64_t top = memory_top(), end = top + bytes;
+    if (end > WASM_MAX_PAGES * WASM_PAGE - WASM_PAGE) return false; /* keep size_t arithmetic safe */
+    if (end > emscripten_get_heap_size() && !emscripten_resize_heap((size_t)end)) return false;
+    *start = top;
+    heap_break = (uintptr_t)end;
+    return true;
+}
+#else
+static uint64_t memory_top(void) { return (uint64_t)__builtin_wasm_memory_size(0) * WASM_PAGE; }
+static bool memory_extend(uint64_t bytes, uint64_t *start) {
+    size_t old = __builtin_wasm_memory_grow(0, (size_t)(bytes / WASM_PAGE));
+    if (old == SIZE_MAX) return false;
+    *start = (uint64_t)old * WASM_PAGE;
+    return true;
+}
+#endif
+
 /* Grow memory so that a region of `size` bytes fits, and put what was grown on the free list.
  * false when the memory cannot grow by enough. */
 static bool grow_for(size_t size) {
     settle_libc_heap();
-    uint64_t current = __builtin_wasm_memory_size(0);
-    if (current > WASM_MAX_PAGES) return false; /* not wasm32 as we know it: be safe */
+    uint64_t top = memory_top();
+    uint64_t limit = WASM_MAX_PAGES * WASM_PAGE;
+    if (top > limit) return false; /* not wasm32 as we know it: be safe */
     /* Free bytes that already touch the end of memory count towards the request. */
     uint64_t tail = 0;
     const free_region *last = free_head;
     while (last != NULL && last->next != NULL) last = last->next;
-    if (last != NULL && region_end(last) == current * WASM_PAGE) tail = last->size;
+    if (last != NULL && region_end(last) == top) tail = last->size;
 
     uint64_t missing = (uint64_t)size > tail ? (uint64_t)size - tail : 0;
-    uint64_t need = (missing + WASM_PAGE - 1) / WASM_PAGE;
-    if (need == 0) need = 1; /* cannot happen after a failed first fit; keep the loop moving */
-    uint64_t room = WASM_MAX_PAGES - current;
+    uint64_t need = (missing + WASM_PAGE - 1) / WASM_PAGE * WASM_PAGE;
+    if (need == 0) need = WASM_PAGE; /* cannot happen after a failed first fit; keep moving */
+    uint64_t room = (limit - top) / WASM_PAGE * WASM_PAGE;
     if (need > room) return false;
 
-    uint64_t step = current / 2;
-    if (step < MIN_GROW_PAGES) step = MIN_GROW_PAGES;
+    uint64_t step = top / 2 / WASM_PAGE * WASM_PAGE;
+    if (step < MIN_GROW_PAGES * WASM_PAGE) step = MIN_GROW_PAGES * WASM_PAGE;
     if (step < need) step = need;
     if (step > room) step = room;
 
-    size_t old = __builtin_wasm_memory_grow(0, (size_t)step);
-    if (old == SIZE_MAX && step > need) {
+    uint64_t start;
+    bool grown = memory_extend(step, &start);
+    if (!grown && step > need) {
         /* The module's maximum (invisible from here) is lower than the big step: take just what
          * this request needs, so memory can be used up to its last page. */
         step = need;
-        old = __builtin_wasm_memory_grow(0, (size_t)step);
+        grown = memory_extend(step, &start);
     }
-    if (old == SIZE_MAX) return false;
-    /* old >= 1 (the stack and data occupy page 0), so the chunk ends at most at 4 GiB and its size
-     * fits in a 32-bit size_t. */
-    insert_free((uintptr_t)((uint64_t)old * WASM_PAGE), (size_t)(step * WASM_PAGE));
+    if (!grown) return false;
+    /* start >= 64 KiB (the stack and data occupy the first page), so the chunk ends at most at
+     * 4 GiB and its size fits in a 32-bit size_t. */
+    insert_free((uintptr_t)start, (size_t)step);
     return true;
 }
 

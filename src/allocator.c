@@ -244,6 +244,33 @@ gomem_status gomem_free(gomem_allocator *allocator, void *ptr, size_t size) {
     return status;
 }
 
+gomem_status gomem_grow_in_place(gomem_allocator *allocator, void *ptr, size_t size,
+                                 size_t new_size) {
+    if (ptr == NULL) return GOMEM_ERR_INVALID_ARGUMENT;
+    if (size == 0 || new_size < size) return GOMEM_ERR_INVALID_SIZE;
+    if (new_size == size) return GOMEM_OK;
+    gomem_lock_acquire(&allocator->lock);
+    gomem_status status = GOMEM_ERR_FOREIGN_POINTER;
+    gomem_arena *arena = arena_holding(allocator, ptr);
+    if (arena != NULL) {
+        size_t offset = (size_t)((uint8_t *)ptr - arena->base);
+        status = size > arena->size - offset
+                     ? GOMEM_ERR_OUT_OF_RANGE
+                     : gomem_index_claim(&arena->index, offset + size, new_size - size);
+        if (status == GOMEM_OK) allocator->total_malloc += new_size - size;
+    }
+    gomem_lock_release(&allocator->lock);
+    return status;
+}
+
+bool gomem_owns(const gomem_allocator *allocator, const void *ptr) {
+    gomem_lock *lock = (gomem_lock *)&allocator->lock; /* locking is not a logical change */
+    gomem_lock_acquire(lock);
+    bool owns = ptr != NULL && arena_holding(allocator, ptr) != NULL;
+    gomem_lock_release(lock);
+    return owns;
+}
+
 void *gomem_borrow(gomem_allocator *allocator, size_t size) {
     if (size == 0 || size > GOMEM_ARENA_LIMIT) return NULL;
     gomem_lock_acquire(&allocator->lock);

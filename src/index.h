@@ -71,6 +71,12 @@ gomem_status gomem_index_init(gomem_index *index, gomem_nodepool *pool, size_t s
 /* Return every node of the index to its pool. The index must be init'ed again before use. */
 void gomem_index_release(gomem_index *index);
 
+/* Take exactly [offset, offset + size) when every byte of it is free (realloc growing in place).
+ * GOMEM_ERR_NOMEM when some byte is not free or no node can be had for the rest of its block,
+ * GOMEM_ERR_INVALID_SIZE / GOMEM_ERR_OUT_OF_RANGE as gomem_index_free; nothing changes on error.
+ * Sets no allocation boundary: the bytes extend the allocation just before them. O(log n). */
+gomem_status gomem_index_claim(gomem_index *index, size_t offset, size_t size);
+
 /* The argument checks shared by alloc and find, in both implementations. */
 static inline gomem_status gomem_index_check_request(const gomem_index *index, size_t size,
                                                      size_t alignment) {

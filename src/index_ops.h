@@ -78,15 +78,12 @@ gomem_status gomem_index_find(const gomem_index *index, size_t size, size_t alig
     return GOMEM_OK;
 }
 
-gomem_status gomem_index_alloc(gomem_index *index, size_t size, size_t alignment, size_t *offset) {
-    gomem_status status = gomem_index_check_request(index, size, alignment);
-    if (status != GOMEM_OK) return status;
-    uint32_t at;
-    uint32_t n = find_fit(index, (uint32_t)size, (uint32_t)alignment, &at);
-    if (n == GOMEM_NIL) return GOMEM_ERR_NOMEM;
-
+/* Take [at, at + size) out of free block n, which holds it: the bytes before `at` (an alignment gap,
+ * or what a claim leaves) stay free in n, the bytes after it in n or in a new node, taken before
+ * anything changes so that a failure (NOMEM) leaves the index as it was. */
+static gomem_status take_range(gomem_index *index, uint32_t n, uint32_t at, uint32_t size) {
     gomem_node *nodes = index->pool->nodes;
-    uint32_t start = nodes[n].start, end = nodes[n].end, taken_end = at + (uint32_t)size;
+    uint32_t start = nodes[n].start, end = nodes[n].end, taken_end = at + size;
     if (at == start) {
         if (taken_end == end) {
             unlink_block(index, n);
@@ -98,8 +95,6 @@ gomem_status gomem_index_alloc(gomem_index *index, size_t size, size_t alignment
         nodes[n].end = at;
         block_resized(index, n, false);
     } else {
-        /* The alignment gap stays free before the allocation, the rest after it: one more node,
-         * taken before anything changes so a failure leaves the index as it was. */
         uint32_t tail = gomem_node_take(index->pool);
         if (tail == GOMEM_NIL) return GOMEM_ERR_NOMEM;
         nodes = index->pool->nodes;
@@ -110,12 +105,37 @@ gomem_status gomem_index_alloc(gomem_index *index, size_t size, size_t alignment
         link_block(index, tail);
     }
     index->free_bytes -= size;
+    return GOMEM_OK;
+}
+
+gomem_status gomem_index_alloc(gomem_index *index, size_t size, size_t alignment, size_t *offset) {
+    gomem_status status = gomem_index_check_request(index, size, alignment);
+    if (status != GOMEM_OK) return status;
+    uint32_t at;
+    uint32_t n = find_fit(index, (uint32_t)size, (uint32_t)alignment, &at);
+    if (n == GOMEM_NIL) return GOMEM_ERR_NOMEM;
+    status = take_range(index, n, at, (uint32_t)size);
+    if (status != GOMEM_OK) return status;
 #if GOMEM_HARDENED
     gomem_boundary_set(index->boundaries, at);
 #endif
     *offset = at;
     GOMEM_DEBUG_CHECK(gomem_index_invariants_hold(index));
     return GOMEM_OK;
+}
+
+gomem_status gomem_index_claim(gomem_index *index, size_t offset, size_t size) {
+    if (size == 0) return GOMEM_ERR_INVALID_SIZE;
+    if (offset >= index->size || size > index->size - offset) return GOMEM_ERR_OUT_OF_RANGE;
+    uint32_t before, after;
+    find_neighbours(index, (uint32_t)offset, &before, &after);
+    const gomem_node *nodes = index->pool->nodes;
+    /* The block starting at or before offset must reach offset + size (then it holds offset). */
+    if (before == GOMEM_NIL || nodes[before].end < offset + size) return GOMEM_ERR_NOMEM;
+    /* No boundary in hardened builds: the bytes join the allocation that ends at `offset`. */
+    gomem_status status = take_range(index, before, (uint32_t)offset, (uint32_t)size);
+    GOMEM_DEBUG_CHECK(gomem_index_invariants_hold(index));
+    return status;
 }
 
 gomem_status gomem_index_free(gomem_index *index, size_t offset, size_t size) {

@@ -1,0 +1,55 @@
+# gomem_malloc: the C library's malloc family over gomem (src/malloc/), so that linking it (or
+# preloading it) makes gomem a program's only allocator. Included by the top CMakeLists.txt when
+# GOMEM_MALLOC is on. The core is compiled a second time for it, because its page source must not
+# call the malloc it implements:
+#   native (POSIX)  pages from mmap; always thread-safe (a preloaded library meets threads it was
+#                   not told about), plus a shared library for LD_PRELOAD;
+#   WASI            pages from memory.grow, without settling wasi-libc's malloc (it is replaced);
+#   Emscripten      its own break over emscripten_resize_heap (link with -sMALLOC=none: there is
+#                   no other allocator, and no sbrk).
+if(GOMEM_WASM_MODULE OR WIN32)
+  return() # no C library to replace (module) / not supported (Windows: see README)
+endif()
+
+set(GOMEM_MALLOC_DEFINITIONS ${GOMEM_DEFINITIONS})
+if(NOT EMSCRIPTEN AND NOT CMAKE_SYSTEM_NAME STREQUAL "WASI")
+  # Threads on and pages from mmap, whatever the library build chose.
+  list(FILTER GOMEM_MALLOC_DEFINITIONS EXCLUDE REGEX "^GOMEM_(THREADS|MMAP)=")
+  list(APPEND GOMEM_MALLOC_DEFINITIONS GOMEM_THREADS=1 GOMEM_MMAP=1)
+endif()
+list(APPEND GOMEM_MALLOC_DEFINITIONS GOMEM_BUILDING=1 GOMEM_MALLOC_BUILD=1)
+if(EMSCRIPTEN)
+  set(GOMEM_MALLOC_PAGE_SOURCE platform/page_wasm.c)
+  list(APPEND GOMEM_MALLOC_DEFINITIONS GOMEM_PAGES_FROM_EMSCRIPTEN_HEAP=1)
+elseif(CMAKE_SYSTEM_NAME STREQUAL "WASI")
+  set(GOMEM_MALLOC_PAGE_SOURCE platform/page_wasm.c)
+else()
+  set(GOMEM_MALLOC_PAGE_SOURCE platform/page_mmap.c)
+endif()
+
+set(GOMEM_CORE_SOURCES ${GOMEM_SOURCES})
+list(REMOVE_ITEM GOMEM_CORE_SOURCES ${GOMEM_PAGE_SOURCE})
+add_library(gomem_malloc_objects OBJECT
+  ${GOMEM_CORE_SOURCES} ${GOMEM_MALLOC_PAGE_SOURCE} src/malloc/heap.c src/malloc/standard.c)
+set_target_properties(gomem_malloc_objects PROPERTIES POSITION_INDEPENDENT_CODE ON
+                      C_VISIBILITY_PRESET hidden)
+target_compile_definitions(gomem_malloc_objects PRIVATE ${GOMEM_MALLOC_DEFINITIONS})
+target_include_directories(gomem_malloc_objects PUBLIC
+  $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
+  $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+
+add_library(gomem_malloc STATIC $<TARGET_OBJECTS:gomem_malloc_objects>)
+add_library(gomem::gomem_malloc ALIAS gomem_malloc)
+target_include_directories(gomem_malloc PUBLIC
+  $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
+  $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+list(APPEND GOMEM_INSTALL_TARGETS gomem_malloc)
+
+if(NOT EMSCRIPTEN AND NOT CMAKE_SYSTEM_NAME STREQUAL "WASI")
+  add_library(gomem_malloc_shared SHARED $<TARGET_OBJECTS:gomem_malloc_objects>)
+  add_library(gomem::gomem_malloc_shared ALIAS gomem_malloc_shared)
+  set_target_properties(gomem_malloc_shared PROPERTIES OUTPUT_NAME gomem_malloc
+                        VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR})
+  list(APPEND GOMEM_INSTALL_TARGETS gomem_malloc_shared)
+endif()
+install(FILES include/gomem_malloc.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
