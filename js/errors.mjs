@@ -83,6 +83,19 @@ export function checkSize(value, what) {
   return value;
 }
 
+/**
+ * How a view the wrapper recorded was given back, for messages ("freed already", ...): its
+ * record's `freed` is 'free', 'freeRest' or 'recycle' (see Runtime in index.mjs).
+ */
+export function freedHow(record) {
+  switch (record.freed) {
+    case 'freeRest':
+      return 'given to freeRest already (use the view of the kept bytes it returned)';
+    case 'recycle': return 'freed already by recycle() (or destroy()) of its RecyclableMemory';
+    default: return 'freed already';
+  }
+}
+
 function describe(value) {
   if (value === null) return 'null';
   if (typeof value === 'bigint') return `the bigint ${value}n (pass a number)`;

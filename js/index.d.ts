@@ -125,11 +125,12 @@ export class Allocator {
    * Frees the bytes `view` shows: a whole allocation, or any sub-range of one passed as a
    * subarray (segmented free). A view gomem handed out is freed correctly even after memory
    * growth detached it.
-   * @throws Error DOUBLE_FREE when some byte is free already; RangeError FOREIGN_POINTER for a
-   * view of another allocator, instance or an ordinary array; RangeError OUT_OF_RANGE for a
-   * range past its arena; RangeError INVALID_SIZE for an empty view; StaleViewError for a
-   * detached subarray; RangeError NOMEM when a middle range needs a bookkeeping node and none
-   * can be had (nothing is freed then).
+   * @throws Error DOUBLE_FREE when some byte is free already (a view freed, given to freeRest or
+   * recycled before); RangeError FOREIGN_POINTER for a view of another allocator, instance or an
+   * ordinary array, or one a RecyclableMemory handed out (recycle frees it); RangeError
+   * OUT_OF_RANGE for a range past its arena; RangeError INVALID_SIZE for an empty view;
+   * StaleViewError for a detached subarray; RangeError NOMEM when a middle range needs a
+   * bookkeeping node and none can be had (nothing is freed then).
    */
   free(view: Uint8Array): void;
   /**
@@ -155,6 +156,47 @@ export class Allocator {
    * Releases every arena: every view it handed out becomes invalid. Calling it again (or any
    * other method) throws an Error coded DESTROYED.
    */
+  destroy(): void;
+}
+
+// --- RecyclableMemory (js/recyclable.mjs) ---------------------------------------------------
+
+export interface Allocator {
+  /**
+   * A recyclable memory (gomem_recyclable) over this allocator: nextN hands out views, one
+   * recycle() frees them all.
+   * @throws RangeError NOMEM; Error DESTROYED when the allocator was destroyed.
+   */
+  createRecyclable(): RecyclableMemory;
+}
+
+/**
+ * Allocations recorded and freed together (the seed's RecyclableMemory): nextN(n) returns a view
+ * of n new bytes from its allocator, recycle() frees every one handed out since the last
+ * recycle. Views are recorded like malloc's (gomem.view() re-derives them after memory growth).
+ * Allocator#free refuses them (recycle frees them); after recycle they are freed views: free
+ * throws DOUBLE_FREE, push and gomem.view throw FREED. Every method throws Error DESTROYED after
+ * destroy() or after its allocator was destroyed.
+ */
+export class RecyclableMemory {
+  private constructor();
+  /** The allocator whose bytes nextN hands out. */
+  readonly allocator: Allocator;
+  /** true once destroy() was called or its allocator was destroyed. */
+  readonly destroyed: boolean;
+  /** Allocations handed out since the last recycle. */
+  readonly count: number;
+  /** Bytes handed out since the last recycle (what recycle() frees). */
+  readonly size: number;
+  /**
+   * `n` new bytes (content unspecified) as a view into wasm memory; do not free it.
+   * @throws TypeError INVALID_ARGUMENT for a non-number; RangeError INVALID_SIZE for 0,
+   * negative, NaN or fractional sizes; RangeError NOMEM when memory cannot hold it.
+   */
+  nextN(n: number): Uint8Array;
+  /** Frees everything nextN handed out since the last recycle; returns the bytes freed. */
+  recycle(): number;
+  /** Recycles and frees the C struct. Idempotent. */
   destroy(): void;
 }
 
@@ -240,6 +282,10 @@ export class Memory implements Iterable<Uint8Array> {
  * sees the bytes its Memory had when made (refresh() extends it over later pushes); the Memory's
  * reset/destroy and another reader's clipFront invalidate it: every method then throws Error
  * coded 'INVALID_READER' (or DESTROYED).
+ *
+ * Fixed-width reads and peeks whose bytes lie inside the current buffer (ending before its last
+ * byte) are done in JS, reading and moving the C reader's cursor in wasm memory through cached
+ * views: no wasm call. The rest (values across buffers, at a buffer's end, errors) call C.
  */
 export class Reader {
   private constructor();

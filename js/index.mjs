@@ -13,7 +13,7 @@
 //     first, views are made from memory.buffer afterwards.
 // No top-level await, so `require()` of this ES module works in Node.js 20.
 
-import { ARENA_LIMIT, StaleViewError, checkCount, checkSize, codedError, statusError }
+import { ARENA_LIMIT, StaleViewError, checkCount, checkSize, codedError, freedHow, statusError }
   from './errors.mjs';
 
 export { StaleViewError } from './errors.mjs';
@@ -22,6 +22,11 @@ export { StaleViewError } from './errors.mjs';
 import { createMemory } from './memory.mjs';
 export { Memory, Reader } from './memory.mjs';
 // --- end Memory and Reader ---------------------------------------------------------------------
+
+// --- RecyclableMemory (js/recyclable.mjs) ------------------------------------------------------
+import { RecyclableMemory, createRecyclable } from './recyclable.mjs';
+export { RecyclableMemory } from './recyclable.mjs';
+// --- end RecyclableMemory ----------------------------------------------------------------------
 
 // gomem_wasm_layout() must return exactly these sizes and offsets (wasm32: pointers and size_t
 // are 4 bytes), in this order; a module built from other sources is refused at init.
@@ -103,13 +108,47 @@ async function fetchInstance(url) {
 
 // --- the instance: memory, views, statuses -----------------------------------------------------
 
+// The record of a view the wrapper handed out: { ptr, len, owner, freed, runtime }. A re-derived
+// view shares its original's record, so a free through either marks both. `owner` is the
+// Allocator or RecyclableMemory that handed the view out (its `destroyed` says whether the bytes
+// still exist); `freed` is false, or how the bytes were given back: 'free', 'freeRest' or
+// 'recycle'. `runtime` is the instance whose memory the bytes are in: views of other instances
+// carry records too, and are foreign to this one.
+//
+// The record is kept in a private field of the view itself, added by a constructor that returns
+// the object it is given (a subclass's fields are then defined on that object): invisible to
+// users (not a property, not copied by subarray), and found by `#record in view`. A WeakMap from
+// view to record did the same, but made malloc+free about 7 times slower (600-700 ns against
+// 80-90 ns in bench/js/alloc.mjs): WeakMap.set is slow and every entry is an ephemeron the GC
+// must process.
+class ReturnsItsArgument {
+  constructor(object) {
+    return object; // the subclass then defines its fields on `object`
+  }
+}
+
+class RecordedView extends ReturnsItsArgument {
+  #record;
+
+  /** Adds the record to `view` (a view that has none: each view is recorded once). */
+  static record(view, record) {
+    new RecordedView(view, record); // adds #record to `view`; the result is `view` itself
+    return view;
+  }
+
+  /** The record of a view, or undefined for a view the wrapper did not hand out. */
+  static of(view) { return #record in view ? view.#record : undefined; }
+
+  constructor(view, record) {
+    super(view);
+    this.#record = record;
+  }
+}
+
 /** Internal state of one wasm instance, shared by the Gomem facade and its allocators. */
 class Runtime {
   #seenBuffers = new WeakSet();
   #currentBuffer = null;
-  // view -> { ptr, len, owner, freed }; a re-derived view shares its original's record, so a
-  // free through either marks both.
-  #handed = new WeakMap();
 
   constructor(exports) {
     this.exports = exports;
@@ -159,11 +198,15 @@ class Runtime {
       action);
   }
 
-  /** A view of bytes an owner handed out, recorded so it can be found after memory grows. */
-  hand(ptr, len, owner) {
-    const view = this.bytes(ptr, len);
-    this.#handed.set(view, { ptr, len, owner, freed: false });
-    return view;
+  /**
+   * A view of bytes an owner handed out, recorded so it can be found after memory grows. An
+   * owner that frees its views all at once (RecyclableMemory) passes `records`, an array the
+   * new record is appended to, so it can mark them freed.
+   */
+  hand(ptr, len, owner, records) {
+    const record = { ptr, len, owner, freed: false, runtime: this };
+    if (records !== undefined) records.push(record);
+    return RecordedView.record(this.bytes(ptr, len), record);
   }
 
   /**
@@ -176,8 +219,10 @@ class Runtime {
       throw codedError(TypeError, 'INVALID_ARGUMENT', `${action}: expected a Uint8Array view ` +
         'handed out by gomem (or a subarray of one)');
     }
-    const record = this.#handed.get(view);
-    if (record !== undefined) return { ptr: record.ptr, len: record.len, record };
+    const record = RecordedView.of(view);
+    if (record !== undefined && record.runtime === this) {
+      return { ptr: record.ptr, len: record.len, record };
+    }
     if (view.buffer === this.buffer()) return { ptr: view.byteOffset, len: view.length };
     if (this.#seenBuffers.has(view.buffer)) {
       throw new StaleViewError(`${action}: this view is stale - wasm memory grew and detached ` +
@@ -194,16 +239,15 @@ class Runtime {
     const { ptr, len, record } = this.locate(view, 'view');
     if (record === undefined) return view;
     if (record.owner.destroyed) {
-      throw destroyedError('view: the allocator that handed out this view was destroyed');
+      throw destroyedError('view: the allocator (or RecyclableMemory) that handed out this view ' +
+        'was destroyed');
     }
     if (record.freed) {
-      throw codedError(Error, 'FREED', 'view: this view was freed (or given to freeRest, ' +
-        'which returned the view of the bytes it kept); its bytes are no longer yours');
+      throw codedError(Error, 'FREED', `view: this view was ${freedHow(record)}; its bytes are ` +
+        'no longer yours');
     }
     if (view.buffer === this.buffer()) return view;
-    const live = this.bytes(ptr, len);
-    this.#handed.set(live, record);
-    return live;
+    return RecordedView.record(this.bytes(ptr, len), record);
   }
 }
 
@@ -279,6 +323,9 @@ export class Allocator {
   #runtime;
   #handle;
   #maxBlockSize;
+  // Shared with the Memories (and their Readers) made from this allocator: a plain object whose
+  // `destroyed` a Reader checks on every read, which is cheaper than this class's getter.
+  #life = { destroyed: false };
 
   constructor(runtime, { initialSize = 0, maxBlockSize = 0, alignment = 0 }) {
     this.#runtime = runtime;
@@ -331,10 +378,9 @@ export class Allocator {
   free(view) {
     const handle = this.#live('free');
     const { ptr, len, record } = this.#locateOwn(view, 'free');
-    const action = `free(${len} bytes at ${hex(ptr)})`;
     const status = this.#runtime.exports.gomem_free(handle, ptr, len);
-    if (status !== 0) throw this.#runtime.fail(status, action);
-    if (record !== undefined) record.freed = true;
+    if (status !== 0) throw this.#runtime.fail(status, `free(${len} bytes at ${hex(ptr)})`);
+    if (record !== undefined) record.freed = 'free';
   }
 
   /**
@@ -369,7 +415,7 @@ export class Allocator {
     if (status !== 0) {
       throw this.#runtime.fail(status, `freeRest(${len} bytes at ${hex(ptr)}, keep ${keep})`);
     }
-    if (record !== undefined) record.freed = true;
+    if (record !== undefined) record.freed = 'freeRest';
     return keep > 0 ? this.#runtime.hand(ptr, keep, this) : this.#runtime.bytes(ptr, 0);
   }
 
@@ -407,14 +453,23 @@ export class Allocator {
   // --- Memory and Reader (js/memory.mjs) -------------------------------------------------------
   /** An empty buffer list whose array lives in this allocator's memory (see js/memory.mjs). */
   createMemory() {
-    return createMemory(this.#runtime, this.#live('createMemory'), this);
+    return createMemory(this.#runtime, this.#live('createMemory'), this, this.#life);
   }
   // --- end Memory and Reader -------------------------------------------------------------------
+
+  /**
+   * A recyclable memory (gomem_recyclable) over this allocator: nextN(n) hands out views that
+   * one recycle() frees together (see js/recyclable.mjs).
+   */
+  createRecyclable() {
+    return createRecyclable(this.#runtime, this.#live('createRecyclable'), this);
+  }
 
   /** Releases every arena. Every view it handed out becomes invalid; any later call throws. */
   destroy() {
     this.#runtime.exports.gomem_allocator_destroy(this.#live('destroy'));
     this.#handle = 0;
+    this.#life.destroyed = true;
   }
 
   #live(action) {
@@ -423,17 +478,28 @@ export class Allocator {
   }
 
   // locate(), plus the checks only the wrapper can make for views it recorded: one freed
-  // already, or handed out by another allocator (whose bytes this one may own by now).
+  // already, handed out by another allocator (whose bytes this one may own by now), or handed out
+  // by a RecyclableMemory of this allocator (its recycle() frees it: freeing it here as well
+  // would free its bytes twice).
   #locateOwn(view, action) {
     const where = this.#runtime.locate(view, action);
     const { ptr, len, record } = where;
+    if (record === undefined) return where;
+    const { owner } = record;
+    if (owner === this && !record.freed) return where;
     const range = `${len} bytes at ${hex(ptr)}`;
-    if (record !== undefined && record.owner !== this) {
+    const recyclable = owner instanceof RecyclableMemory && owner.allocator === this;
+    if (owner !== this && !recyclable) {
       throw statusError('FOREIGN_POINTER', 'the view was handed out by another allocator',
         `${action}(${range})`);
     }
-    if (record?.freed) {
-      throw statusError('DOUBLE_FREE', 'this view was freed already (or given to freeRest)',
+    if (record.freed) {
+      throw statusError('DOUBLE_FREE', `this view was ${freedHow(record)}`,
+        `${action}(${range})`);
+    }
+    if (recyclable) {
+      throw statusError('FOREIGN_POINTER', 'the view was handed out by a RecyclableMemory, ' +
+        'whose recycle() frees it (freeing it here too would free its bytes twice)',
         `${action}(${range})`);
     }
     return where;

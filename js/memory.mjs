@@ -12,11 +12,14 @@
 //   - a Reader is valid while its Memory has the generation it was made in: reset, destroy and
 //     another reader's clipFront move the generation on (the C contract says those invalidate
 //     readers), and a read through an invalid reader throws instead of reading freed memory;
-//   - number reads allocate nothing: the C function writes its out-parameter into the module's
-//     scratch area, read back through one cached DataView (re-made only when memory.buffer
-//     changed).
+//   - number reads allocate nothing (64-bit ones only their BigInt): a read whose bytes lie inside
+//     the current buffer is done in JS on the C reader's fields (Reader#at, the fast path); any
+//     other calls the C function, which writes its out-parameter into the module's scratch area,
+//     read back through one cached DataView (re-made only when memory grew);
+//   - the C reader's invariant holds after every JS read: the fast path only takes a value that
+//     ends before the current buffer's last byte, so the cursor stays on an unread byte.
 
-import { checkCount, codedError, statusError } from './errors.mjs';
+import { checkCount, codedError, freedHow, statusError } from './errors.mjs';
 
 // Field offsets on wasm32 (pointers and size_t are 4 bytes). gomem_memory and gomem_buf are
 // checked by index.mjs against gomem_wasm_layout(); gomem_reader is not in that table, so each
@@ -40,35 +43,41 @@ const READER_HINTS = {
   INVALID_ARGUMENT: 'unread can move back at most reader.offset bytes',
 };
 
-/** Per-instance helpers: a cached DataView over memory.buffer and status names by number. */
+/**
+ * Per-instance helpers: a cached DataView, Uint8Array and Uint32Array over memory.buffer, and
+ * status names by number. The views are re-made only when memory grew: a growth detaches the old
+ * buffer, and a view of a detached buffer has length 0, which is a cheaper test than reading
+ * memory.buffer (a call into the engine) on every access. With a resizable buffer
+ * (toResizableBuffer) the views track its length and never need re-making.
+ */
 class Heap {
   constructor(runtime) {
     this.runtime = runtime;
     this.memory = runtime.memory;
     this.names = [];
     for (const [name, number] of Object.entries(runtime.status)) this.names[number] = name;
-    this.arrayBuffer = null;
     this.view = null;
-    this.u8 = null;
+    // Empty until the first access: length 0 means "refresh", and reads of `words` out of its
+    // bounds give undefined, which the Reader's fast path takes as "use the C call" (#at).
+    this.u8 = new Uint8Array(0);
+    this.words = new Uint32Array(0);
   }
 
   dv() {
-    const buffer = this.memory.buffer;
-    if (buffer !== this.arrayBuffer) this.#refresh(buffer);
+    if (this.u8.length === 0) this.#refresh();
     return this.view;
   }
 
   bytesOfAll() {
-    const buffer = this.memory.buffer;
-    if (buffer !== this.arrayBuffer) this.#refresh(buffer);
+    if (this.u8.length === 0) this.#refresh();
     return this.u8;
   }
 
-  #refresh(buffer) {
-    this.runtime.buffer(); // remember it as ours, so stale views of it are recognised
-    this.arrayBuffer = buffer;
+  #refresh() {
+    const buffer = this.runtime.buffer(); // remembers it as ours, so stale views are recognised
     this.view = new DataView(buffer);
     this.u8 = new Uint8Array(buffer);
+    this.words = new Uint32Array(buffer);
   }
 
   u32(ptr) { return this.dv().getUint32(ptr, true); }
@@ -87,11 +96,12 @@ function heapOf(runtime) {
 const hex = (ptr) => `0x${ptr.toString(16)}`;
 
 /**
- * Made by Allocator#createMemory() (index.mjs), which passes its private runtime and handle.
+ * Made by Allocator#createMemory() (index.mjs), which passes its private runtime, handle and
+ * life ({ destroyed }, set when the allocator is destroyed).
  * @internal
  */
-export function createMemory(runtime, allocatorHandle, allocator) {
-  return new Memory(runtime, allocatorHandle, allocator, INTERNAL);
+export function createMemory(runtime, allocatorHandle, allocator, life) {
+  return new Memory(runtime, allocatorHandle, allocator, INTERNAL, life);
 }
 
 const INTERNAL = Symbol('gomem internal');
@@ -129,7 +139,7 @@ async function* chunksOf(stream) {
 export class Memory {
   #state;
 
-  constructor(runtime, allocatorHandle, allocator, token) {
+  constructor(runtime, allocatorHandle, allocator, token, life) {
     if (token !== INTERNAL) {
       throw codedError(TypeError, 'INVALID_ARGUMENT',
         'new Memory(): make a Memory with allocator.createMemory()');
@@ -137,7 +147,7 @@ export class Memory {
     const handle = runtime.exports.gomem_wasm_memory_new(allocatorHandle) >>> 0;
     if (handle === 0) throw runtime.fail(runtime.status.NOMEM, 'createMemory()');
     this.#state = {
-      runtime, heap: heapOf(runtime), exports: runtime.exports, allocator, allocatorHandle,
+      runtime, heap: heapOf(runtime), exports: runtime.exports, allocator, allocatorHandle, life,
       handle, generation: 0, owned: new Map(), readers: new Set(),
     };
   }
@@ -175,11 +185,12 @@ export class Memory {
     }
     const { ptr, len, record } = where;
     if (record?.freed) {
-      throw codedError(Error, 'FREED', 'push: this view was freed; its bytes are no longer yours');
+      throw codedError(Error, 'FREED', `push: this view was ${freedHow(record)}; its bytes are ` +
+        'no longer yours');
     }
     if (record?.owner.destroyed) {
-      throw codedError(Error, 'DESTROYED', 'push: the allocator that handed out this view was ' +
-        'destroyed');
+      throw codedError(Error, 'DESTROYED', 'push: the allocator (or RecyclableMemory) that ' +
+        'handed out this view was destroyed');
     }
     const status = state.exports.gomem_memory_push_one(handle, len === 0 ? 0 : ptr, len);
     if (status !== 0) throw state.runtime.fail(status, `push(${len} bytes at ${hex(ptr)})`);
@@ -204,7 +215,8 @@ export class Memory {
     }
     if (n > U32_MAX) throw runtime.fail(runtime.status.NOMEM, `pushBytes(${n} bytes)`);
     // A source inside wasm memory would be detached by a growth in malloc: note where it is.
-    const inWasm = source.buffer === state.heap.memory.buffer;
+    // (The heap's cached array is of the current buffer: cheaper than reading memory.buffer.)
+    const inWasm = source.buffer === state.heap.bytesOfAll().buffer;
     const from = source.byteOffset;
     const ptr = exports.gomem_malloc(state.allocatorHandle, n) >>> 0;
     if (ptr === 0) throw runtime.fail(runtime.status.NOMEM, `pushBytes(${n} bytes)`);
@@ -401,6 +413,7 @@ export class Reader {
   #scratch;
   #ptr;
   #generation;
+  #memoryWord; // the gomem_memory's address / 4: where its buffers pointer is in heap.words
   /**
    * Whether the last readView() had to copy (its bytes straddled buffers: the view is a fresh
    * JS-heap Uint8Array) or not (a view into wasm memory, no copy). false before any readView.
@@ -420,6 +433,7 @@ export class Reader {
     this.#scratch = runtime.scratch;
     this.#ptr = ptr;
     this.#generation = state.generation;
+    this.#memoryWord = (memoryHandle + MEMORY_BUFFERS) >>> 2;
     state.readers.add(this);
     const dv = this.#heap.dv();
     if (dv.getUint32(ptr + READER_MEMORY, true) !== memoryHandle ||
@@ -430,12 +444,12 @@ export class Reader {
     }
   }
 
-  // The reader's address, after checking it may still be used. Every method starts here.
+  // The reader's address, after checking it may still be used. Every method starts here, so
+  // the check is two loads and compares: destroy() sets the generation to -1, which no Memory
+  // has, and the allocator's destroy sets life.destroyed (a plain object: a getter costs more).
   #r(action) {
     const state = this.#state;
-    if (this.#generation !== state.generation || this.#ptr === 0 || state.allocator.destroyed) {
-      this.#invalid(action);
-    }
+    if (this.#generation !== state.generation || state.life.destroyed) this.#invalid(action);
     return this.#ptr;
   }
 
@@ -459,8 +473,41 @@ export class Reader {
     return this.#state.runtime.fail(status, action);
   }
 
-  // Fixed-width reads: the C function writes *out into scratch; read it back little-endian
-  // (wasm's byte order). Written out one method each so the hot path has no dispatch.
+  // Fixed-width reads and peeks. The fast path (#at) reads the C reader's cursor straight from
+  // wasm memory and, when the value lies inside the current buffer with at least one byte after
+  // it, reads it with the cached DataView and moves the cursor in JS: no wasm call. Everything
+  // else (a value straddling buffers or ending exactly at a buffer's end, too few bytes, an
+  // invalid reader) goes through the C function, which writes *out into scratch; #u8 ... #i64
+  // read that back little-endian (wasm's byte order). One line per public method, no function
+  // passed on the fast path: each method calls #at and one DataView getter.
+
+  /**
+   * The address of the next `width` bytes when the fast path may take them, moving the cursor
+   * past them when `move`; -1 when the C function must do the read. Strictly inside the buffer
+   * (offset + width < len), so the cursor stays on an unread byte and the C invariant "while
+   * length > 0 the cursor sits on an unread byte" (src/reader.c) holds without stepping over
+   * buffers.
+   */
+  #at(width, move, action) {
+    const r = this.#r(action) >>> 2;
+    // Not re-made here when memory grew: a detached (or not yet made) array reads undefined,
+    // `!(width <= undefined)` sends the read to the C call, and that path's heap.dv() re-makes
+    // the views. One check fewer per read than testing heap.u8.length first.
+    const words = this.#heap.words;
+    const length = words[r + 3]; // READER_LENGTH
+    if (!(width <= length)) return -1;
+    const offset = words[r + 2]; // READER_BUF_OFFSET
+    // &buffers[buf_index], from the gomem_memory's buffers pointer (MEMORY_BUFFERS).
+    const entry = (words[this.#memoryWord] >>> 2) + 2 * words[r + 1]; // READER_BUF_INDEX
+    if (offset + width >= words[entry + 1]) return -1;
+    if (move) {
+      words[r + 2] = offset + width;
+      words[r + 3] = length - width;
+      words[r + 4] += width; // READER_POSITION
+    }
+    return words[entry] + offset;
+  }
+
   #u8(fn, action) {
     const status = fn(this.#r(action), this.#scratch);
     if (status !== 0) throw this.#fail(status, action);
@@ -503,42 +550,180 @@ export class Reader {
     return this.#heap.dv().getBigInt64(this.#scratch, true);
   }
 
-  readUint8() { return this.#u8(this.#exports.gomem_reader_read_u8, 'readUint8'); }
-  readInt8() { return (this.#u8(this.#exports.gomem_reader_read_i8, 'readInt8') << 24) >> 24; }
-  readUint16BE() { return this.#u16(this.#exports.gomem_reader_read_u16_be, 'readUint16BE'); }
-  readUint16LE() { return this.#u16(this.#exports.gomem_reader_read_u16_le, 'readUint16LE'); }
-  readInt16BE() { return this.#i16(this.#exports.gomem_reader_read_i16_be, 'readInt16BE'); }
-  readInt16LE() { return this.#i16(this.#exports.gomem_reader_read_i16_le, 'readInt16LE'); }
-  readUint24BE() { return this.#u32(this.#exports.gomem_reader_read_u24_be, 'readUint24BE'); }
-  readUint24LE() { return this.#u32(this.#exports.gomem_reader_read_u24_le, 'readUint24LE'); }
-  readInt24BE() { return this.#i32(this.#exports.gomem_reader_read_i24_be, 'readInt24BE'); }
-  readInt24LE() { return this.#i32(this.#exports.gomem_reader_read_i24_le, 'readInt24LE'); }
-  readUint32BE() { return this.#u32(this.#exports.gomem_reader_read_u32_be, 'readUint32BE'); }
-  readUint32LE() { return this.#u32(this.#exports.gomem_reader_read_u32_le, 'readUint32LE'); }
-  readInt32BE() { return this.#i32(this.#exports.gomem_reader_read_i32_be, 'readInt32BE'); }
-  readInt32LE() { return this.#i32(this.#exports.gomem_reader_read_i32_le, 'readInt32LE'); }
-  readBigUint64BE() { return this.#u64(this.#exports.gomem_reader_read_u64_be, 'readBigUint64BE'); }
-  readBigUint64LE() { return this.#u64(this.#exports.gomem_reader_read_u64_le, 'readBigUint64LE'); }
-  readBigInt64BE() { return this.#i64(this.#exports.gomem_reader_read_i64_be, 'readBigInt64BE'); }
-  readBigInt64LE() { return this.#i64(this.#exports.gomem_reader_read_i64_le, 'readBigInt64LE'); }
+  // 24-bit values from the 16-bit half and the third byte.
+  #be24(at) { return (this.#heap.view.getUint16(at) << 8) | this.#heap.u8[at + 2]; }
+  #le24(at) { return this.#heap.view.getUint16(at, true) | (this.#heap.u8[at + 2] << 16); }
 
-  // Peeks: C has unsigned peeks; the signed ones sign-convert them here.
-  peekUint8() { return this.#u8(this.#exports.gomem_reader_peek_u8, 'peekUint8'); }
+  readUint8() {
+    const at = this.#at(1, true, 'readUint8');
+    return at >= 0 ? this.#heap.u8[at]
+      : this.#u8(this.#exports.gomem_reader_read_u8, 'readUint8');
+  }
+
+  readInt8() {
+    const at = this.#at(1, true, 'readInt8');
+    return at >= 0 ? this.#heap.view.getInt8(at)
+      : (this.#u8(this.#exports.gomem_reader_read_i8, 'readInt8') << 24) >> 24;
+  }
+
+  readUint16BE() {
+    const at = this.#at(2, true, 'readUint16BE');
+    return at >= 0 ? this.#heap.view.getUint16(at)
+      : this.#u16(this.#exports.gomem_reader_read_u16_be, 'readUint16BE');
+  }
+
+  readUint16LE() {
+    const at = this.#at(2, true, 'readUint16LE');
+    return at >= 0 ? this.#heap.view.getUint16(at, true)
+      : this.#u16(this.#exports.gomem_reader_read_u16_le, 'readUint16LE');
+  }
+
+  readInt16BE() {
+    const at = this.#at(2, true, 'readInt16BE');
+    return at >= 0 ? this.#heap.view.getInt16(at)
+      : this.#i16(this.#exports.gomem_reader_read_i16_be, 'readInt16BE');
+  }
+
+  readInt16LE() {
+    const at = this.#at(2, true, 'readInt16LE');
+    return at >= 0 ? this.#heap.view.getInt16(at, true)
+      : this.#i16(this.#exports.gomem_reader_read_i16_le, 'readInt16LE');
+  }
+
+  readUint24BE() {
+    const at = this.#at(3, true, 'readUint24BE');
+    return at >= 0 ? this.#be24(at)
+      : this.#u32(this.#exports.gomem_reader_read_u24_be, 'readUint24BE');
+  }
+
+  readUint24LE() {
+    const at = this.#at(3, true, 'readUint24LE');
+    return at >= 0 ? this.#le24(at)
+      : this.#u32(this.#exports.gomem_reader_read_u24_le, 'readUint24LE');
+  }
+
+  readInt24BE() {
+    const at = this.#at(3, true, 'readInt24BE');
+    return at >= 0 ? (this.#be24(at) << 8) >> 8
+      : this.#i32(this.#exports.gomem_reader_read_i24_be, 'readInt24BE');
+  }
+
+  readInt24LE() {
+    const at = this.#at(3, true, 'readInt24LE');
+    return at >= 0 ? (this.#le24(at) << 8) >> 8
+      : this.#i32(this.#exports.gomem_reader_read_i24_le, 'readInt24LE');
+  }
+
+  readUint32BE() {
+    const at = this.#at(4, true, 'readUint32BE');
+    return at >= 0 ? this.#heap.view.getUint32(at)
+      : this.#u32(this.#exports.gomem_reader_read_u32_be, 'readUint32BE');
+  }
+
+  readUint32LE() {
+    const at = this.#at(4, true, 'readUint32LE');
+    return at >= 0 ? this.#heap.view.getUint32(at, true)
+      : this.#u32(this.#exports.gomem_reader_read_u32_le, 'readUint32LE');
+  }
+
+  readInt32BE() {
+    const at = this.#at(4, true, 'readInt32BE');
+    return at >= 0 ? this.#heap.view.getInt32(at)
+      : this.#i32(this.#exports.gomem_reader_read_i32_be, 'readInt32BE');
+  }
+
+  readInt32LE() {
+    const at = this.#at(4, true, 'readInt32LE');
+    return at >= 0 ? this.#heap.view.getInt32(at, true)
+      : this.#i32(this.#exports.gomem_reader_read_i32_le, 'readInt32LE');
+  }
+
+  readBigUint64BE() {
+    const at = this.#at(8, true, 'readBigUint64BE');
+    return at >= 0 ? this.#heap.view.getBigUint64(at)
+      : this.#u64(this.#exports.gomem_reader_read_u64_be, 'readBigUint64BE');
+  }
+
+  readBigUint64LE() {
+    const at = this.#at(8, true, 'readBigUint64LE');
+    return at >= 0 ? this.#heap.view.getBigUint64(at, true)
+      : this.#u64(this.#exports.gomem_reader_read_u64_le, 'readBigUint64LE');
+  }
+
+  readBigInt64BE() {
+    const at = this.#at(8, true, 'readBigInt64BE');
+    return at >= 0 ? this.#heap.view.getBigInt64(at)
+      : this.#i64(this.#exports.gomem_reader_read_i64_be, 'readBigInt64BE');
+  }
+
+  readBigInt64LE() {
+    const at = this.#at(8, true, 'readBigInt64LE');
+    return at >= 0 ? this.#heap.view.getBigInt64(at, true)
+      : this.#i64(this.#exports.gomem_reader_read_i64_le, 'readBigInt64LE');
+  }
+
+  // Peeks: C has unsigned peeks only; the signed ones sign-convert them here.
+  peekUint8() {
+    const at = this.#at(1, false, 'peekUint8');
+    return at >= 0 ? this.#heap.u8[at]
+      : this.#u8(this.#exports.gomem_reader_peek_u8, 'peekUint8');
+  }
+
+  peekUint16BE() {
+    const at = this.#at(2, false, 'peekUint16BE');
+    return at >= 0 ? this.#heap.view.getUint16(at)
+      : this.#u16(this.#exports.gomem_reader_peek_u16_be, 'peekUint16BE');
+  }
+
+  peekUint16LE() {
+    const at = this.#at(2, false, 'peekUint16LE');
+    return at >= 0 ? this.#heap.view.getUint16(at, true)
+      : this.#u16(this.#exports.gomem_reader_peek_u16_le, 'peekUint16LE');
+  }
+
+  peekUint24BE() {
+    const at = this.#at(3, false, 'peekUint24BE');
+    return at >= 0 ? this.#be24(at)
+      : this.#u32(this.#exports.gomem_reader_peek_u24_be, 'peekUint24BE');
+  }
+
+  peekUint24LE() {
+    const at = this.#at(3, false, 'peekUint24LE');
+    return at >= 0 ? this.#le24(at)
+      : this.#u32(this.#exports.gomem_reader_peek_u24_le, 'peekUint24LE');
+  }
+
+  peekUint32BE() {
+    const at = this.#at(4, false, 'peekUint32BE');
+    return at >= 0 ? this.#heap.view.getUint32(at)
+      : this.#u32(this.#exports.gomem_reader_peek_u32_be, 'peekUint32BE');
+  }
+
+  peekUint32LE() {
+    const at = this.#at(4, false, 'peekUint32LE');
+    return at >= 0 ? this.#heap.view.getUint32(at, true)
+      : this.#u32(this.#exports.gomem_reader_peek_u32_le, 'peekUint32LE');
+  }
+
+  peekBigUint64BE() {
+    const at = this.#at(8, false, 'peekBigUint64BE');
+    return at >= 0 ? this.#heap.view.getBigUint64(at)
+      : this.#u64(this.#exports.gomem_reader_peek_u64_be, 'peekBigUint64BE');
+  }
+
+  peekBigUint64LE() {
+    const at = this.#at(8, false, 'peekBigUint64LE');
+    return at >= 0 ? this.#heap.view.getBigUint64(at, true)
+      : this.#u64(this.#exports.gomem_reader_peek_u64_le, 'peekBigUint64LE');
+  }
+
   peekInt8() { return (this.peekUint8() << 24) >> 24; }
-  peekUint16BE() { return this.#u16(this.#exports.gomem_reader_peek_u16_be, 'peekUint16BE'); }
-  peekUint16LE() { return this.#u16(this.#exports.gomem_reader_peek_u16_le, 'peekUint16LE'); }
   peekInt16BE() { return (this.peekUint16BE() << 16) >> 16; }
   peekInt16LE() { return (this.peekUint16LE() << 16) >> 16; }
-  peekUint24BE() { return this.#u32(this.#exports.gomem_reader_peek_u24_be, 'peekUint24BE'); }
-  peekUint24LE() { return this.#u32(this.#exports.gomem_reader_peek_u24_le, 'peekUint24LE'); }
   peekInt24BE() { return (this.peekUint24BE() << 8) >> 8; }
   peekInt24LE() { return (this.peekUint24LE() << 8) >> 8; }
-  peekUint32BE() { return this.#u32(this.#exports.gomem_reader_peek_u32_be, 'peekUint32BE'); }
-  peekUint32LE() { return this.#u32(this.#exports.gomem_reader_peek_u32_le, 'peekUint32LE'); }
   peekInt32BE() { return this.peekUint32BE() | 0; }
   peekInt32LE() { return this.peekUint32LE() | 0; }
-  peekBigUint64BE() { return this.#u64(this.#exports.gomem_reader_peek_u64_be, 'peekBigUint64BE'); }
-  peekBigUint64LE() { return this.#u64(this.#exports.gomem_reader_peek_u64_le, 'peekBigUint64LE'); }
   peekBigInt64BE() { return BigInt.asIntN(64, this.peekBigUint64BE()); }
   peekBigInt64LE() { return BigInt.asIntN(64, this.peekBigUint64LE()); }
 
@@ -770,5 +955,6 @@ export class Reader {
     }
     state.readers.delete(this);
     this.#ptr = 0;
+    this.#generation = -1;
   }
 }

@@ -1,5 +1,7 @@
 // browser-tests.mjs - the core tests of the JS wrapper, run inside a real browser page
 // (tests/browser/page.html, served by tests/browser/server.mjs, driven by tests/browser/run.mjs).
+// The shadow-memory and growth test bodies are the Node tests' own (tests/shared/shadow.mjs and
+// growth.mjs), given this page's assertions as `assert`.
 //
 // A tiny harness: tests run one after another; each result is { name, status: 'pass' | 'fail' |
 // 'skip', message, ms }. When all have run, window.__results is set to
@@ -7,7 +9,11 @@
 // 'note: text' reports text as information (neither pass nor fail), any other is a remark. (env: user agent, whether toResizableBuffer exists); a failure
 // to even load /js/index.mjs is reported as a failed test, never as a hang.
 
-import { generator } from '/tests/shared/random.mjs';
+import {
+  growthAcrossMany, readerAcrossGrowth, reDerivedSharesRecord, staleViews,
+  viewsAfterGrowthAreLive,
+} from '/tests/shared/growth.mjs';
+import { shadowRun } from '/tests/shared/shadow.mjs';
 
 window.__started = true; // page.html reports load errors only before this
 
@@ -46,6 +52,9 @@ function deepEqual(actual, expected, message = '') {
       `expected ${show(expected)}`);
   }
 }
+
+// What the shared test bodies (tests/shared/*.mjs) take as `assert`.
+const assert = { ok, equal, deepEqual };
 
 function describeError(error) {
   return `${error?.constructor?.name ?? typeof error} (code ${error?.code}): ${error?.message}`;
@@ -110,16 +119,6 @@ function assertWorks(instance) {
   allocator.free(view);
   equal(allocator.stats().live, 0, 'live after free');
   allocator.destroy();
-}
-
-function fillPattern(view, seed) {
-  for (let i = 0; i < view.length; i += 4093) view[i] = (seed + i) & 0xff;
-  view[view.length - 1] = seed & 0xff;
-}
-
-function hasPattern(view, seed) {
-  for (let i = 0; i < view.length; i += 4093) if (view[i] !== ((seed + i) & 0xff)) return false;
-  return view[view.length - 1] === (seed & 0xff);
 }
 
 // --- init --------------------------------------------------------------------------------------
@@ -290,227 +289,51 @@ test('borrow, stats, trim, destroy', () => {
   throwsCode(() => gomem.view(views[0]), Error, 'DESTROYED');
 });
 
-// --- shadow-memory random test -----------------------------------------------------------------
-
-// Random malloc / whole free / sub-range free / freeRest against a byte map of wasm memory (1:
-// held by a live allocation). Returns how many times memory grew (by byteLength, which also
-// counts growths of a resizable buffer, whose identity never changes).
-function shadowRun(instance, seed, options, steps) {
-  const random = generator(seed);
-  const allocator = instance.createAllocator(options);
-  let shadow = new Uint8Array(1 << 20);
-  const reach = (end) => {
-    if (end <= shadow.length) return;
-    const grown = new Uint8Array(Math.max(end, shadow.length * 2));
-    grown.set(shadow);
-    shadow = grown;
-  };
-  const claim = (ptr, len) => {
-    reach(ptr + len);
-    const range = shadow.subarray(ptr, ptr + len);
-    const taken = range.indexOf(1);
-    if (taken !== -1) throw new AssertionError(`seed ${seed}: byte ${ptr + taken} handed out twice`);
-    range.fill(1);
-  };
-  const release = (ptr, len) => {
-    const range = shadow.subarray(ptr, ptr + len);
-    if (range.indexOf(0) !== -1) throw new AssertionError(`seed ${seed}: ${ptr} freed twice`);
-    range.fill(0);
-  };
-  // A piece: bytes [start, start + len) of a recorded view `parent`, all equal to `tag`.
-  const pieces = [];
-  let live = 0;
-  let tags = 0;
-  let growths = 0;
-  let lastLength = instance.memory.buffer.byteLength;
-  const bytesOf = (p) => instance.view(p.parent).subarray(p.start, p.start + p.len);
-  const addressOf = (p) => instance.view(p.parent).byteOffset + p.start;
-  const checkTag = (p) => {
-    const wrong = bytesOf(p).findIndex((byte) => byte !== p.tag);
-    if (wrong !== -1) {
-      throw new AssertionError(`seed ${seed}: piece at ${addressOf(p)} lost its bytes`);
-    }
-  };
-  const take = (index) => {
-    const [p] = pieces.splice(index, 1);
-    checkTag(p);
-    release(addressOf(p), p.len);
-    live -= p.len;
-    return p;
-  };
-  const put = (p) => {
-    pieces.push(p);
-    live += p.len;
-  };
-  const malloc = () => {
-    const size = random.next() < 0.03 ? 1 + random.below(300000) : 1 + random.below(3000);
-    const view = allocator.malloc(size);
-    equal(view.length, size);
-    equal(view.byteOffset % (options.alignment || 8), 0, 'alignment');
-    claim(view.byteOffset, size);
-    const tag = 1 + (tags++ % 255);
-    view.fill(tag);
-    put({ parent: view, start: 0, len: size, whole: true, tag });
-  };
-  const operations = [
-    [45, malloc],
-    [25, () => {
-      const p = take(random.below(pieces.length));
-      allocator.free(p.whole ? p.parent : bytesOf(p));
-    }],
-    [20, () => {
-      const index = random.below(pieces.length);
-      if (pieces[index].len < 2) return;
-      const p = take(index);
-      const from = random.below(p.len);
-      const to = from + 1 + random.below(p.len - from);
-      allocator.free(bytesOf({ ...p, start: p.start + from, len: to - from }));
-      if (from > 0) put({ ...p, len: from, whole: false });
-      if (to < p.len) put({ ...p, start: p.start + to, len: p.len - to, whole: false });
-      claim(addressOf(p), from);
-      claim(addressOf(p) + to, p.len - to);
-    }],
-    [10, () => {
-      const index = pieces.findIndex((p) => p.whole && p.len > 1);
-      if (index < 0) return;
-      const p = take(index);
-      const keep = random.below(p.len);
-      const kept = allocator.freeRest(p.parent, keep);
-      equal(kept.length, keep, 'freeRest kept length');
-      if (keep === 0) return;
-      claim(kept.byteOffset, keep);
-      put({ parent: kept, start: 0, len: keep, whole: true, tag: p.tag });
-    }],
-  ];
-  const total = operations.reduce((sum, [weight]) => sum + weight, 0);
-  for (let step = 0; step < steps; step++) {
-    let pick = random.below(total);
-    const [, operation] = operations.find(([weight]) => (pick -= weight) < 0);
-    if (pieces.length === 0) malloc();
-    else operation();
-    equal(allocator.stats().live, live, `seed ${seed}: stats().live after step ${step}`);
-    const length = instance.memory.buffer.byteLength;
-    if (length !== lastLength) {
-      growths++;
-      lastLength = length;
-    }
-    if (step % 500 === 499) pieces.forEach(checkTag);
-  }
-  while (pieces.length > 0) allocator.free(bytesOf(take(pieces.length - 1)));
-  const stats = allocator.stats();
-  equal(stats.live, 0);
-  equal(stats.totalMalloc, stats.totalFree);
-  allocator.trim();
-  equal(allocator.stats().arenaCount, 0, 'every arena wholly free');
-  allocator.destroy();
-  return growths;
-}
+// --- shadow-memory random test (tests/shared/shadow.mjs) ----------------------------------------
 
 test('shadow memory: 6000 random ops never overlap and keep contents (default options)',
   async () => {
-    const growths = shadowRun(await lib.init(), 0x5eed, {}, 6000);
+    const growths = shadowRun(await lib.init(), assert, 0x5eed, {}, 6000);
     ok(growths > 0, 'memory grew during the run');
   });
 
 test('shadow memory: 4000 random ops (small arenas, alignment 64), detaching memory', async () => {
-  const growths = shadowRun(await detachingInstance(), 0xbeef,
+  const growths = shadowRun(await detachingInstance(), assert, 0xbeef,
     { initialSize: 4096, maxBlockSize: 65536, alignment: 64 }, 4000);
   ok(growths > 0, 'memory grew during the run');
 });
 
-// --- growth ------------------------------------------------------------------------------------
-
-// 64 allocations of 1 MiB across several growths; every one re-viewed, checked and freed.
-function growthAcrossMany(instance) {
-  const allocator = instance.createAllocator();
-  const views = [];
-  const lengths = new Set([instance.memory.buffer.byteLength]);
-  for (let i = 0; i < 64; i++) {
-    const view = allocator.malloc(MiB);
-    fillPattern(view, i);
-    views.push(view);
-    lengths.add(instance.memory.buffer.byteLength);
-  }
-  ok(lengths.size >= 4, `memory grew ${lengths.size - 1} times (want at least 3)`);
-  const addresses = new Set();
-  views.forEach((view, i) => {
-    const live = instance.view(view);
-    equal(live.length, MiB, `allocation ${i} re-viewed length`);
-    equal(live.buffer, instance.memory.buffer, `allocation ${i} re-viewed on the live buffer`);
-    ok(hasPattern(live, i), `allocation ${i} kept its bytes`);
-    addresses.add(live.byteOffset);
-  });
-  equal(addresses.size, 64, 'distinct addresses');
-  equal(allocator.stats().live, 64 * MiB);
-  views.forEach((view, i) => {
-    if (i % 2) allocator.free(instance.view(view).subarray(1000, 5000));
-  });
-  views.forEach((view, i) => {
-    if (i % 2) {
-      const live = instance.view(view);
-      allocator.free(live.subarray(0, 1000));
-      allocator.free(live.subarray(5000));
-    } else {
-      allocator.free(view); // the view handed out before growth, stale or not
-    }
-  });
-  equal(allocator.stats().live, 0);
-  allocator.destroy();
-  return views;
-}
+// --- growth (tests/shared/growth.mjs) ------------------------------------------------------------
 
 test('growth (detaching memory): views handed out before growth are re-viewed and freed',
   async () => {
     const instance = await detachingInstance();
     equal(instance.memory.buffer.resizable === true, false, 'a fixed-length buffer');
-    const views = growthAcrossMany(instance);
+    const views = growthAcrossMany(instance, assert);
     equal(views[0].length, 0, 'the first view was detached by growth');
   });
 
 test('stale views (detaching memory): StaleViewError, never zeros; records still work',
   async () => {
-    const instance = await detachingInstance();
-    const allocator = instance.createAllocator();
-    const view = allocator.malloc(100);
-    const other = allocator.malloc(100);
-    view.fill(42);
-    other.fill(43);
-    const part = view.subarray(10, 20);
-    const borrowed = allocator.borrow(16);
-    const before = instance.memory.buffer;
-    const bigSize = 2 * before.byteLength;
-    allocator.malloc(bigSize); // forces growth
-    ok(instance.memory.buffer !== before, 'a new buffer after growth');
-    equal(before.byteLength, 0, 'the old buffer was detached');
-    equal(part.length, 0, 'a detached view reads as empty');
-    const isStale = (error) => error instanceof lib.StaleViewError &&
-      error.code === 'STALE_VIEW' && /gomem\.view\(v\)/.test(error.message) &&
-      /grew/.test(error.message);
-    for (const [what, fn] of [
-      ['free(stale sub-view)', () => allocator.free(part)],
-      ['freeRest(stale sub-view)', () => allocator.freeRest(part, 1)],
-      ['view(stale sub-view)', () => instance.view(part)],
-      ['free(stale borrowed view)', () => allocator.free(borrowed)],
-    ]) {
-      let error;
-      try {
-        fn();
-      } catch (caught) {
-        error = caught;
-      }
-      ok(error !== undefined && isStale(error),
-        `${what}: expected StaleViewError, got ${error ? describeError(error) : 'no error'}`);
-    }
-    const live = instance.view(view);
-    ok(live.every((byte) => byte === 42), 'recorded view re-viewed with its bytes');
-    allocator.free(live.subarray(10, 20));
-    equal(allocator.stats().live, 190 + bigSize);
-    const otherOffset = instance.view(other).byteOffset;
-    const kept = allocator.freeRest(other, 10);
-    equal(kept.buffer, instance.memory.buffer, 'freeRest of a stale view returns a live view');
-    deepEqual([kept.byteOffset, kept.length], [otherOffset, 10]);
-    ok(kept.every((byte) => byte === 43), 'kept bytes intact');
-    allocator.destroy();
+    ok(staleViews(await detachingInstance(), assert, lib.StaleViewError),
+      'the memory detached on growth');
+  });
+
+test('growth: a re-derived view shares its record (detaching and default memory)', async () => {
+  reDerivedSharesRecord(await detachingInstance(), assert);
+  reDerivedSharesRecord(await lib.init(), assert);
+});
+
+test('growth: views handed out after growth are live (detaching and default memory)',
+  async () => {
+    viewsAfterGrowthAreLive(await detachingInstance(), assert);
+    viewsAfterGrowthAreLive(await lib.init(), assert);
+  });
+
+test('growth: the Reader and RecyclableMemory across growths (detaching and default memory)',
+  async () => {
+    readerAcrossGrowth(await detachingInstance(), assert);
+    readerAcrossGrowth(await lib.init(), assert);
   });
 
 // --- resizable buffers (WebAssembly.Memory.prototype.toResizableBuffer) --------------------------
@@ -571,7 +394,7 @@ test('toResizableBuffer: views do not go stale across several growths', async ()
 test('toResizableBuffer: 64 MiB across growths, no view detached', async () => {
   if (!HAS_RESIZABLE) return 'skip: WebAssembly.Memory.prototype.toResizableBuffer is missing';
   const instance = await lib.init();
-  const views = growthAcrossMany(instance);
+  const views = growthAcrossMany(instance, assert);
   ok(views.every((view) => view.length === MiB), 'every view handed out kept its length');
 });
 

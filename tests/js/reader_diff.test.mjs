@@ -266,3 +266,72 @@ test('one long round of thousands of operations', () => {
   assert.ok(seen.values > 5000 && seen.straddling > 500, JSON.stringify(seen));
   if (process.env.GOMEM_DIFF_STATS) console.log('long round', seen);
 });
+
+// The JS fast path (js/memory.mjs, Reader#at) takes a value only when it ends strictly inside the
+// current buffer; a value ending exactly at a buffer's end, or starting at its last byte, goes to
+// C. Every width, order and peek at every start position around a buffer edge (an empty buffer in
+// between as well), checked against a DataView, with the cursor checked after each read by the
+// next byte it gives.
+test('fixed-width reads at buffer edges agree with a DataView, and the cursor stays right', () => {
+  const all = [...FIXED, ...PEEKS];
+  let cases = 0;
+  for (const [width, name, expect] of all) {
+    const peek = name.startsWith('peek');
+    for (let first = 1; first <= width + 2; first++) {
+      for (const emptyBetween of [false, true]) {
+        // first bytes | (empty) | width + 1 bytes | 2 bytes; values from the index so every
+        // byte differs.
+        const lengths = [first, ...(emptyBetween ? [0] : []), width + 1, 2];
+        const total = lengths.reduce((a, b) => a + b, 0);
+        const bytes = Uint8Array.from({ length: total }, (_, i) => (i * 37 + 11 + width) & 0xff);
+        const dv = new DataView(bytes.buffer);
+        for (let start = 0; start <= first; start++) {
+          const memory = allocator.createMemory();
+          let at = 0;
+          for (const length of lengths) {
+            memory.pushBytes(bytes.subarray(at, at + length));
+            at += length;
+          }
+          const reader = memory.reader();
+          reader.skip(start);
+          const context = `${name}, buffers ${lengths}, start ${start}`;
+          assert.equal(reader[name](), expect(dv, start), context);
+          const next = peek ? start : start + width;
+          assert.equal(reader.offset, next, `${context}: offset`);
+          assert.equal(reader.remaining, total - next, `${context}: remaining`);
+          if (next < total) assert.equal(reader.readUint8(), bytes[next], `${context}: next byte`);
+          memory.destroy();
+          cases++;
+        }
+      }
+    }
+  }
+  assert.ok(cases > 1000, `${cases} cases`);
+  assert.equal(allocator.stats().live, 0, 'every byte freed');
+});
+
+test('reads ending exactly at the end of the data, then END_OF_DATA without moving', () => {
+  for (const [width, name, expect] of FIXED) {
+    for (const lengths of [[width], [width + 3], [1, width], [width, 0]]) {
+      const total = lengths.reduce((a, b) => a + b, 0);
+      const bytes = Uint8Array.from({ length: total }, (_, i) => 0xf0 ^ i);
+      const memory = allocator.createMemory();
+      let at = 0;
+      for (const length of lengths) {
+        memory.pushBytes(bytes.subarray(at, at + length));
+        at += length;
+      }
+      const reader = memory.reader();
+      reader.skip(total - width);
+      assert.equal(reader[name](), expect(new DataView(bytes.buffer), total - width), name);
+      assert.equal(reader.remaining, 0);
+      throwsCode(() => reader[name](), 'END_OF_DATA', `${name} past the end`);
+      throwsCode(() => reader.readUint8(), 'END_OF_DATA', `${name}: readUint8 past the end`);
+      assert.equal(reader.offset, total);
+      reader.unread(width); // the cursor can go back over the last buffer's end
+      assert.equal(reader[name](), expect(new DataView(bytes.buffer), total - width), name);
+      memory.destroy();
+    }
+  }
+  assert.equal(allocator.stats().live, 0, 'every byte freed');
+});
