@@ -26,6 +26,8 @@ const HINT_BY_STATUS = {
     'allocator, another gomem instance or an ordinary Uint8Array',
   OUT_OF_RANGE: 'the range runs past its allocation: free only bytes this allocator handed out',
   DOUBLE_FREE: 'free each byte exactly once',
+  SPANS_ALLOCATIONS: 'free each allocation (or a sub-range of one) on its own; a view across ' +
+    'two of them is a bug that only the hardened module detects',
 };
 
 /** An Error of the given kind with a `.code`, the way Node.js tags its own errors. */

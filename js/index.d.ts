@@ -10,12 +10,26 @@ export interface InitOptions {
    * beside index.mjs.
    */
   wasm?: ArrayBuffer | ArrayBufferView | WebAssembly.Module | URL | string;
+  /**
+   * Load gomem.hardened.wasm instead of gomem.wasm (ignored when `wasm` is given): the C library
+   * built with GOMEM_HARDENED, where freeing a range across two allocations is an Error coded
+   * SPANS_ALLOCATIONS and freed bytes are overwritten with 0xDF. Slower; for development.
+   */
+  hardened?: boolean;
+  /** Bytes to grow wasm memory by at once, so allocations up to that total never grow it. */
+  initialMemory?: number;
+  /**
+   * Most bytes the instance's allocators may take from wasm memory (its page limit; about 70 KiB
+   * of gomem's code data and stack come on top). Allocations beyond it fail with NOMEM.
+   */
+  maximumMemory?: number;
 }
 
 /**
  * Loads and starts a gomem.wasm instance. Each call makes a new instance with its own memory;
  * views of one instance are foreign to every other.
- * @throws TypeError (code INVALID_ARGUMENT) for a bad `wasm`; Error when the module's struct
+ * @throws TypeError (code INVALID_ARGUMENT) for a bad `wasm` or `hardened`; RangeError
+ * INVALID_SIZE for a bad memory size, NOMEM when initialMemory cannot be had; Error when the module's struct
  * layout does not match this wrapper or an HTTP fetch fails; WebAssembly.CompileError for bytes
  * that are not a wasm module.
  */
@@ -60,7 +74,7 @@ export interface AllocatorStats {
  */
 export type GomemErrorCode =
   | 'NOMEM' | 'INVALID_ARGUMENT' | 'INVALID_SIZE' | 'FOREIGN_POINTER' | 'OUT_OF_RANGE'
-  | 'DOUBLE_FREE' | 'END_OF_DATA' | 'OVERFLOW' | 'STRADDLE' | 'UNSUPPORTED'
+  | 'DOUBLE_FREE' | 'END_OF_DATA' | 'OVERFLOW' | 'STRADDLE' | 'UNSUPPORTED' | 'SPANS_ALLOCATIONS'
   | 'STALE_VIEW' | 'DESTROYED' | 'FREED' | 'INVALID_READER';
 
 /** An error thrown by gomem-wasm: one of the built-in kinds, tagged with a code. */
@@ -82,6 +96,8 @@ export class Gomem {
   readonly memory: WebAssembly.Memory;
   /** The module's raw exports, for the parts of the C API not wrapped yet. */
   readonly exports: WebAssembly.Exports;
+  /** true when this instance runs gomem.hardened.wasm (init({ hardened: true })). */
+  readonly hardened: boolean;
   /**
    * A new scalable allocator.
    * @throws TypeError / RangeError (INVALID_ARGUMENT, INVALID_SIZE) for bad options;

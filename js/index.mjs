@@ -50,16 +50,52 @@ const utf8 = new TextDecoder();
 
 /**
  * Loads and starts a gomem.wasm instance. Each call makes a new instance with its own memory.
- * @param {{ wasm?: ArrayBuffer | ArrayBufferView | WebAssembly.Module | URL | string }} [options]
+ *   wasm           the module to use instead of gomem.wasm beside this file (bundlers)
+ *   hardened       load gomem.hardened.wasm (GOMEM_HARDENED: a free across two allocations is
+ *                  SPANS_ALLOCATIONS, freed bytes are filled with 0xDF); ignored when `wasm` is
+ *                  given
+ *   initialMemory  bytes to grow memory by at once, so allocations up to that total never
+ *                  grow it later (no growth, no stale views)
+ *   maximumMemory  most bytes the instance's allocators may take from wasm memory (the page
+ *                  limit; gomem's own code, data and stack, about 70 KiB, come on top)
  * @returns {Promise<Gomem>}
  */
 export async function init(options = {}) {
   if (options === null || typeof options !== 'object') {
     throw codedError(TypeError, 'INVALID_ARGUMENT', 'init(options): options must be an object');
   }
-  const instance = await instantiate(options.wasm ?? new URL('./gomem.wasm', import.meta.url));
-  return new Gomem(new Runtime(instance.exports));
+  const { wasm, hardened = false, initialMemory = 0, maximumMemory = 0 } = options;
+  if (typeof hardened !== 'boolean') {
+    throw codedError(TypeError, 'INVALID_ARGUMENT', 'init({ hardened }): hardened must be a ' +
+      `boolean, got ${typeof hardened}`);
+  }
+  checkCount(initialMemory, 'init({ initialMemory })');
+  checkCount(maximumMemory, 'init({ maximumMemory })');
+  if (initialMemory > MEMORY_LIMIT || maximumMemory > MEMORY_LIMIT) {
+    throw codedError(RangeError, 'INVALID_SIZE', 'init: initialMemory and maximumMemory are at ' +
+      `most ${MEMORY_LIMIT} bytes (wasm32 addresses 4 GiB)`);
+  }
+  if (maximumMemory !== 0 && initialMemory > maximumMemory) {
+    throw codedError(RangeError, 'INVALID_SIZE', `init: initialMemory (${initialMemory}) is ` +
+      `more than maximumMemory (${maximumMemory})`);
+  }
+  const file = hardened ? './gomem.hardened.wasm' : './gomem.wasm';
+  const instance = await instantiate(wasm ?? new URL(file, import.meta.url));
+  const runtime = new Runtime(instance.exports);
+  if (maximumMemory !== 0) runtime.exports.gomem_set_page_limit(maximumMemory);
+  // Above ARENA_LIMIT the request cannot be one region of wasm32 memory (nor a 32-bit size_t).
+  if (initialMemory !== 0 &&
+      (initialMemory > ARENA_LIMIT || !runtime.exports.gomem_wasm_reserve(initialMemory))) {
+    throw codedError(RangeError, 'NOMEM', `init({ initialMemory: ${initialMemory} }): wasm ` +
+      'memory cannot grow that far (the engine refused, or maximumMemory is lower)');
+  }
+  return new Gomem(runtime);
 }
+
+// wasm32 memory: 65536 pages of 64 KiB.
+const MEMORY_LIMIT = 2 ** 32;
+// gomem_features() bit of GOMEM_HARDENED builds (gomem.h).
+const FEATURE_HARDENED = 64;
 
 // --- loading -----------------------------------------------------------------------------------
 
@@ -291,6 +327,9 @@ export class Gomem {
 
   /** The module's raw exports, for the C API not wrapped yet. */
   get exports() { return this.#runtime.exports; }
+
+  /** true when this instance runs gomem.hardened.wasm (init({ hardened: true })). */
+  get hardened() { return (this.#runtime.exports.gomem_features() & FEATURE_HARDENED) !== 0; }
 
   /** A scalable allocator; options as gomem_allocator_options (0 or absent: the default). */
   createAllocator(options = {}) {

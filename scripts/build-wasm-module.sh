@@ -9,6 +9,10 @@ ensure_packages clang:clang wasm-ld:lld-14 wasm-opt:binaryen
 cmake -S . -B build/wasm-module -DCMAKE_TOOLCHAIN_FILE=cmake/wasm32-module.cmake \
   -DCMAKE_BUILD_TYPE=MinSizeRel -DGOMEM_WERROR=ON >/dev/null
 cmake --build build/wasm-module >/dev/null
+# The same module with GOMEM_HARDENED, for init({ hardened: true }) (no size budget: a debug aid).
+cmake -S . -B build/wasm-module-hardened -DCMAKE_TOOLCHAIN_FILE=cmake/wasm32-module.cmake \
+  -DCMAKE_BUILD_TYPE=MinSizeRel -DGOMEM_WERROR=ON -DGOMEM_HARDENED=ON >/dev/null
+cmake --build build/wasm-module-hardened --target gomem_module >/dev/null
 report() {
   local file=$1 budget=$2 what=$3
   local size
@@ -18,3 +22,5 @@ report() {
 }
 report build/wasm-module/gomem_module.opt.wasm 16384 "whole module, wasm-opt -Oz"
 report build/wasm-module/gomem_alloc_module.opt.wasm 4096 "allocator family, wasm-opt -Oz"
+printf '%-34s %6d bytes (no budget)\n' "hardened module, wasm-opt -Oz" \
+  "$(stat -c %s build/wasm-module-hardened/gomem_module.opt.wasm)"

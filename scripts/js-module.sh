@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Brings the wasm module up to date (an incremental build) and copies it to js/gomem.wasm, where
-# js/index.mjs loads it from. A build product: gitignored, never committed.
+# Brings the wasm modules up to date (an incremental build) and copies them to js/gomem.wasm and
+# js/gomem.hardened.wasm (GOMEM_HARDENED, for init({ hardened: true })), where js/index.mjs loads
+# them from. Build products: gitignored, never committed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 bash scripts/build-wasm-module.sh
 cp build/wasm-module/gomem_module.opt.wasm js/gomem.wasm
+cp build/wasm-module-hardened/gomem_module.opt.wasm js/gomem.hardened.wasm

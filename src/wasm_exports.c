@@ -6,6 +6,7 @@
  *     C function pointer JS cannot name: a buffer list whose array comes from an allocator, a
  *     reader, a recyclable memory;
  *   - a scratch area for out-parameters, so a read from JS allocates nothing;
+ *   - reserving memory up front (init's initialMemory);
  *   - the layout of the structs JS reads directly, so the wrapper can check it at start-up
  *     instead of trusting hard-coded offsets.
  */
@@ -50,6 +51,18 @@ WASM_EXPORT gomem_recyclable *gomem_wasm_recyclable_new(gomem_allocator *allocat
 WASM_EXPORT void gomem_wasm_recyclable_delete(gomem_allocator *allocator, gomem_recyclable *rm) {
     gomem_recyclable_destroy(rm);
     (void)gomem_free(allocator, rm, sizeof *rm);
+}
+
+/* Grow memory now so that `bytes` more can be had without growing later (init's initialMemory):
+ * the region is taken from the page source and given straight back onto its free list. false
+ * when memory cannot grow that far. */
+WASM_EXPORT bool gomem_wasm_reserve(size_t bytes) {
+    size_t rounded = gomem_page_round(bytes);
+    if (rounded == 0) return bytes == 0;
+    void *region = gomem_page_alloc(rounded);
+    if (region == NULL) return false;
+    gomem_page_free(region, rounded);
+    return true;
 }
 
 /* Sizes and field offsets JS reads directly, in this order. */

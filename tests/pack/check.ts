@@ -1,8 +1,12 @@
 // Type-checked against the installed package's declarations (tsc --noEmit), never run.
-import { init, type Allocator, StaleViewError } from 'gomem-wasm';
+import { init, type Allocator, type RecyclableMemory, StaleViewError } from 'gomem-wasm';
 
 async function main(): Promise<number> {
-  const gomem = await init();
+  const gomem = await init({ initialMemory: 1 << 20, maximumMemory: 64 << 20 });
+  const hardened: boolean = (await init({ hardened: true })).hardened;
+  const scratch: RecyclableMemory = gomem.createAllocator().createRecyclable();
+  const piece: Uint8Array = scratch.nextN(32);
+  const recycled: number = scratch.recycle() + piece.length + (hardened ? 1 : 0);
   const allocator: Allocator = gomem.createAllocator({ initialSize: 4096 });
   const view: Uint8Array = allocator.malloc(16);
   const kept: Uint8Array = allocator.freeRest(view, 8);
@@ -16,7 +20,7 @@ async function main(): Promise<number> {
   } catch (error) {
     if (error instanceof StaleViewError) return -1;
   }
-  return value + allocator.stats().live;
+  return value + allocator.stats().live + recycled;
 }
 
 void main();

@@ -10,4 +10,8 @@ allocator.free(view.subarray(0, 256));
 allocator.free(view.subarray(512));
 const { live } = allocator.stats();
 if (live !== 0) throw new Error(`esm: live is ${live}, expected 0`);
+
+// The hardened module ships in the package too.
+const hardened = await init({ hardened: true });
+if (!hardened.hardened) throw new Error('esm: init({ hardened: true }) did not load gomem.hardened.wasm');
 console.log('esm: ok');
