@@ -31,8 +31,9 @@
  *
  * Why large grow steps: in V8 a memory.grow may cost a garbage collection and always detaches the
  * JS ArrayBuffer; growing page by page to 256 MiB was measured at about 4 s, in 16 MiB steps at
- * about 27 ms. So a grow asks for max(what is missing, half the current memory, 1 MiB), bounded
- * by the 4 GiB of wasm32. The module's real maximum is not visible from inside, so when that large
+ * about 27 ms. So a grow asks for max(what is missing, half the current memory clamped to
+ * 1..16 MiB), bounded by the 4 GiB of wasm32. The 16 MiB cap bounds what memory holds beyond what
+ * it needs (growing to 1 GiB still takes only about 70 grows). The module's real maximum is not visible from inside, so when that large
  * step fails we retry with exactly what is missing before reporting out-of-memory (NULL) - a
  * failed memory.grow returns -1, it never traps.
  */
@@ -73,6 +74,8 @@ extern char __heap_base; /* the first byte after static data and the stack, set 
 #define REGION_GRAIN ((size_t)4096)
 /* Smallest grow, in wasm pages (1 MiB): small programs still grow a handful of times at most. */
 #define MIN_GROW_PAGES ((uint64_t)16)
+/* Largest geometric step, in wasm pages (16 MiB); a larger request still grows at once. */
+#define MAX_GROW_PAGES ((uint64_t)256)
 /* A grow may be taken by another thread's (or libc's) request between our grow and our retry;
  * a few rounds are plenty, and the bound keeps the loop finite whatever happens. */
 #define GROW_ATTEMPTS 4
@@ -227,10 +230,18 @@ static bool grow_for(size_t size) {
     uint64_t room = (limit - top) / WASM_PAGE * WASM_PAGE;
     if (need > room) return false;
 
+#if defined(GOMEM_MALLOC_BUILD)
+    /* As the program's malloc, grow by what is needed, as the C libraries' sbrk-based mallocs do
+     * (under Emscripten, emscripten_resize_heap adds its own geometric slack): memory then holds
+     * what the heap uses, not up to a step more. */
+    uint64_t step = need;
+#else
     uint64_t step = top / 2 / WASM_PAGE * WASM_PAGE;
     if (step < MIN_GROW_PAGES * WASM_PAGE) step = MIN_GROW_PAGES * WASM_PAGE;
+    if (step > MAX_GROW_PAGES * WASM_PAGE) step = MAX_GROW_PAGES * WASM_PAGE;
     if (step < need) step = need;
     if (step > room) step = room;
+#endif
 
     uint64_t start;
     bool grown = memory_extend(step, &start);
