@@ -87,6 +87,8 @@ if ! $only_native; then
   step demos "the demos of npm start (each checks what it parses)" bash scripts/demo.sh
   step emscripten "Emscripten: the C suite (plain and threaded) and the example app under node" \
     bash scripts/test-emscripten.sh
+  step malloc-app "gomem as a program's malloc: examples/malloc-app natively (linked and preloaded), WASI, Emscripten" \
+    bash examples/malloc-app/build.sh
 fi
 step install "install: find_package(gomem) and pkg-config from an installed prefix" install_check
 
