@@ -1,21 +1,47 @@
 # The freestanding wasm module (included by the top CMakeLists.txt when GOMEM_WASM_MODULE is on):
-#   gomem_module.wasm        every public function plus src/wasm_exports.c, for the JS wrapper;
+#   gomem_module.wasm        what the JS wrapper calls (GOMEM_MODULE_EXPORTS) plus src/wasm_exports.c;
 #   gomem_alloc_module.wasm  the allocator family alone (index, arena, scalable allocator,
 #                            recyclable memory), to keep its size budget honest.
 # Both export their memory. Binaryen's wasm-opt -Oz then shrinks each into *.opt.wasm.
 set(GOMEM_MODULE_LINK_OPTIONS -Wl,--gc-sections -Wl,-z,stack-size=65536 -Wl,--max-memory=4294967296)
 
+# What the JS wrapper (js/*.mjs) calls, plus gomem_allocator_create and
+# gomem_allocator_invariants_hold for tests through gomem.exports: exporting only these lets the
+# linker drop the rest of the C API (the standalone index, arenas, buddy pools, most list
+# functions), which the wrapper never reaches. tests/js/exports.test.mjs checks that every
+# exports.gomem_* the wrapper names is here.
+set(GOMEM_MODULE_EXPORTS
+  gomem_status_name gomem_status_message gomem_features gomem_page_source gomem_set_page_limit
+  gomem_page_bytes_held
+  gomem_allocator_create gomem_allocator_create_ex gomem_allocator_destroy gomem_allocator_stats
+  gomem_allocator_invariants_hold gomem_malloc gomem_free gomem_free_rest gomem_borrow gomem_trim
+  gomem_recyclable_next_n gomem_recyclable_recycle
+  gomem_memory_push_one gomem_memory_equal gomem_memory_reset
+  gomem_reader_remaining gomem_reader_offset gomem_reader_skip gomem_reader_unread
+  gomem_reader_move_to_end gomem_reader_refresh gomem_reader_read_bytes gomem_reader_read_view
+  gomem_reader_range gomem_reader_clip_front gomem_reader_read_leb128
+  gomem_reader_read_u8 gomem_reader_read_i8 gomem_reader_peek_u8
+  gomem_reader_read_u16_be gomem_reader_read_u16_le gomem_reader_read_i16_be gomem_reader_read_i16_le
+  gomem_reader_read_u24_be gomem_reader_read_u24_le gomem_reader_read_i24_be gomem_reader_read_i24_le
+  gomem_reader_read_u32_be gomem_reader_read_u32_le gomem_reader_read_i32_be gomem_reader_read_i32_le
+  gomem_reader_read_u64_be gomem_reader_read_u64_le gomem_reader_read_i64_be gomem_reader_read_i64_le
+  gomem_reader_peek_u16_be gomem_reader_peek_u16_le gomem_reader_peek_u24_be gomem_reader_peek_u24_le
+  gomem_reader_peek_u32_be gomem_reader_peek_u32_le gomem_reader_peek_u64_be gomem_reader_peek_u64_le
+  gomem_wasm_scratch gomem_wasm_memory_new gomem_wasm_memory_delete gomem_wasm_reader_new
+  gomem_wasm_reader_delete gomem_wasm_recyclable_new gomem_wasm_recyclable_delete
+  gomem_wasm_reserve gomem_wasm_layout)
+list(TRANSFORM GOMEM_MODULE_EXPORTS PREPEND "-Wl,--export=" OUTPUT_VARIABLE GOMEM_MODULE_EXPORT_FLAGS)
+
 add_executable(gomem_module src/wasm_exports.c $<TARGET_OBJECTS:gomem_objects>)
 target_include_directories(gomem_module PRIVATE include)
 target_compile_definitions(gomem_module PRIVATE ${GOMEM_DEFINITIONS} GOMEM_BUILDING=1)
 set_target_properties(gomem_module PROPERTIES C_VISIBILITY_PRESET hidden)
-# Every symbol of default visibility (the public API and the wasm entry points) is exported.
-target_link_options(gomem_module PRIVATE ${GOMEM_MODULE_LINK_OPTIONS} -Wl,--export-dynamic)
+target_link_options(gomem_module PRIVATE ${GOMEM_MODULE_LINK_OPTIONS} ${GOMEM_MODULE_EXPORT_FLAGS})
 
 set(GOMEM_ALLOC_EXPORTS
   gomem_allocator_create gomem_allocator_create_ex gomem_allocator_destroy gomem_malloc gomem_free
   gomem_borrow gomem_free_rest gomem_trim gomem_allocator_recycle gomem_allocator_stats
-  gomem_recyclable_init gomem_recyclable_next_n gomem_recyclable_recycle gomem_status_name)
+  gomem_recyclable_init gomem_recyclable_next_n gomem_recyclable_recycle)
 list(TRANSFORM GOMEM_ALLOC_EXPORTS PREPEND "-Wl,--export=")
 add_executable(gomem_alloc_module $<TARGET_OBJECTS:gomem_objects>)
 target_link_options(gomem_alloc_module PRIVATE ${GOMEM_MODULE_LINK_OPTIONS} ${GOMEM_ALLOC_EXPORTS})
