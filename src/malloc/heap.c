@@ -70,13 +70,25 @@ static gomem_allocator *allocator_locked(void) {
     return heap.allocator;
 }
 
+/* Whether the header before a payload may be read at all. In wasm every address below the memory
+ * size is readable, so bounds are enough and the check word tells the rest (this saves the arena
+ * search on every free). Natively the header must lie in one of the heap's arenas: between
+ * mappings there may be nothing to read. Arenas are page-aligned multiples of pages, so an aligned
+ * header inside one lies wholly inside it. */
+static bool header_readable_locked(const block_header *h) {
+#if defined(__wasm__)
+    return (uintptr_t)h >= BLOCK_ALIGN &&
+           (uint64_t)(uintptr_t)(h + 1) <= (uint64_t)__builtin_wasm_memory_size(0) * 65536u;
+#else
+    return gomem_owns(heap.allocator, h);
+#endif
+}
+
 /* The header of a live block's payload, or NULL (a misuse, counted) for anything else. */
 static block_header *live_block_locked(void *payload) {
     block_header *h = (block_header *)payload - 1;
-    /* Arenas are page-aligned multiples of pages, so an aligned header inside one lies wholly
-     * inside it. */
     if ((uintptr_t)payload % BLOCK_ALIGN != 0 || heap.allocator == NULL ||
-        !gomem_owns(heap.allocator, h)) {
+        !header_readable_locked(h)) {
         misuse_locked(GOMEM_ERR_FOREIGN_POINTER);
         return NULL;
     }
