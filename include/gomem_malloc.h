@@ -18,7 +18,8 @@
  * Misuse never corrupts the heap: free or realloc of a pointer malloc did not hand out (foreign),
  * or of a block freed already (double free), is ignored and counted (gomem_malloc_info), as is
  * malloc_usable_size of one (which then returns 0). A double free of a block that was handed out
- * again in between cannot be told from a legitimate free.
+ * again in between cannot be told from a legitimate free; in GOMEM_HARDENED builds a large block's
+ * second free counts as foreign, since the freed-byte fill erased its header.
  *
  * Threads: with GOMEM_THREADS (always on in the native shared library) every function here is
  * thread-safe; without it, none is.

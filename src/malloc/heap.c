@@ -94,6 +94,8 @@ static block_header *live_block_locked(void *payload) {
     }
     if (h->check == check_of(h, LIVE)) return h;
     bool freed = h->check == check_of(h, LISTED) || h->check == check_of(h, FREED);
+    /* In GOMEM_HARDENED builds a block given back to the index had its header overwritten by the
+     * freed-byte fill, so a second free of it reads as foreign (it is refused all the same). */
     misuse_locked(freed ? GOMEM_ERR_DOUBLE_FREE : GOMEM_ERR_FOREIGN_POINTER);
     return NULL;
 }
