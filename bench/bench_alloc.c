@@ -1,48 +1,32 @@
 /*
  * bench_alloc.c - the seed's allocator benchmarks, side by side with the C library's malloc/free
- * in the same run: median ns/op over several runs (after a warm-up), min..max, and the ratio.
- * Prints figures only; nothing here asserts a time.
+ * and a bump allocator (the floor) in the same run: median ns/op over several runs (after a
+ * warm-up), min..max, and the ratio. Prints figures only; nothing here asserts a time.
  *
  *   Index level (the seed's Allocator, 64 KiB range): Allocate (1 KiB alloc+free), AllocateSmall
  *   (64 B), AllocateLarge (8 KiB), SequentialAlloc (50 x 1 KiB, then free all), RandomAlloc
  *   (sizes rotating 64..4096), GetFreeSize.
  *   Scalable allocator: the same patterns through gomem_malloc/gomem_free, plus a mixed random
- *   pattern (8 B..8 KiB, 4096 live).
+ *   pattern (8 B..8 KiB, 4096 live; one op frees a random live block and allocates another, in
+ *   the steady state: the live set is made before the runs).
  *   Arena creation: 1 MiB vs 16 MiB (create + destroy; and with the first byte touched).
+ *   Contenders (--only takes these names): index, scalable, libc (whatever malloc the process
+ *   has: glibc, an LD_PRELOADed peer, or the wasm C library's; --malloc-name names it), bump
+ *   (a pointer bumped through a static 16 MiB region that starts over when full, free does
+ *   nothing: the cost of the call and the bookkeeping any allocator needs at the least), arena.
+ *   Contenders share the process: for figures free of each other's heap effects (wasm, where gomem
+ *   and the C library's malloc grow the same memory), run each alone with --only, as
+ *   scripts/bench.sh and scripts/bench-wasm.sh do.
  *
- * Usage: bench_alloc [--quick] [--json FILE]
+ * Usage: bench_alloc [--quick] [--json FILE] [--build LABEL] [--only LIST] [--malloc-name NAME]
+ *                    [--variant TEXT] [--runs N]   (see bench_common.h)
  */
-#define _POSIX_C_SOURCE 199309L
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <time.h>
-
-#include "gomem.h"
-
-/* Keep the optimiser from deleting allocations whose result is otherwise unused (gcc removes a
- * malloc/free pair outright), without adding a memory access to the measured loop. */
-#if defined(__GNUC__) || defined(__clang__)
-#define ESCAPE(p) __asm__ volatile("" : : "r"(p) : "memory")
-#else
-static void *volatile escape_sink;
-#define ESCAPE(p) (escape_sink = (p))
-#endif
-
-static double now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
+#define _POSIX_C_SOURCE 199309L /* clock_gettime under -std=c11 */
+#include "bench_common.h"
 
 enum { POOL = 64 * 1024, SEQUENTIAL = 50 };
 static const size_t rotating_sizes[] = {64, 128, 256, 512, 1024, 2048, 4096};
 #define ROTATING_COUNT (sizeof rotating_sizes / sizeof rotating_sizes[0])
-
-/* One contender's implementation of one pattern: runs `iterations` operations. */
-typedef void (*bench_fn)(void *state, size_t iterations);
 
 /* ---- free-block index (offsets) ---- */
 
@@ -114,16 +98,28 @@ static void index_free_size(void *s, size_t n) {
             FREE(s, p, size);                                                                      \
         }                                                                                          \
     }                                                                                              \
+    /* The live set is made on the first call and kept across calls (the runs time the steady   \
+     * state only); a call with n == 0 frees it (main does so after measuring). */               \
     static void prefix##_mixed(void *s, size_t n) {                                                \
         (void)s;                                                                                   \
         enum { LIVE = 4096 };                                                                      \
         static void *live[LIVE];                                                                   \
         static size_t live_size[LIVE];                                                             \
-        uint64_t x = 0x2545F4914F6CDD1Dull;                                                        \
-        for (size_t i = 0; i < LIVE; i++) {                                                        \
-            x ^= x << 13, x ^= x >> 7, x ^= x << 17;                                               \
-            live_size[i] = 8 + (size_t)(x % 8185);                                                 \
-            live[i] = ALLOC(s, live_size[i]);                                                      \
+        static bool ready;                                                                         \
+        static uint64_t x;                                                                         \
+        if (n == 0) {                                                                              \
+            for (size_t i = 0; ready && i < LIVE; i++) FREE(s, live[i], live_size[i]);             \
+            ready = false;                                                                         \
+            return;                                                                                \
+        }                                                                                          \
+        if (!ready) {                                                                              \
+            x = 0x2545F4914F6CDD1Dull;                                                             \
+            for (size_t i = 0; i < LIVE; i++) {                                                    \
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;                                           \
+                live_size[i] = 8 + (size_t)(x % 8185);                                             \
+                live[i] = ALLOC(s, live_size[i]);                                                  \
+            }                                                                                      \
+            ready = true;                                                                          \
         }                                                                                          \
         for (size_t i = 0; i < n; i++) {                                                           \
             x ^= x << 13, x ^= x >> 7, x ^= x << 17;                                               \
@@ -133,7 +129,6 @@ static void index_free_size(void *s, size_t n) {
             live[slot] = ALLOC(s, live_size[slot]);                                                \
             ESCAPE(live[slot]);                                                                    \
         }                                                                                          \
-        for (size_t i = 0; i < LIVE; i++) FREE(s, live[i], live_size[i]);                          \
     }
 
 #define SMA_ALLOC(s, size) gomem_malloc((gomem_allocator *)(s), (size))
@@ -142,6 +137,30 @@ static void index_free_size(void *s, size_t n) {
 #define LIBC_FREE(s, p, size) free(p)
 POINTER_PATTERNS(sma, SMA_ALLOC, SMA_FREE)
 POINTER_PATTERNS(libc, LIBC_ALLOC, LIBC_FREE)
+
+/* ---- bump allocator: the floor ---- */
+
+/* Hands out the next 8-aligned bytes of one region and starts over at its beginning when a
+ * request does not fit; free does nothing. No allocator that can free is cheaper, so its figure is
+ * the cost of the call, the loop and the pointer bookkeeping. The region is never touched, and it
+ * is static: taken from malloc it would change the heap the libc contender then works in (a 64 MiB
+ * block in wasi-libc's dlmalloc made its MixedRandom 5x slower). */
+typedef struct bump {
+    unsigned char *base;
+    size_t top, capacity;
+} bump;
+enum { BUMP_REGION = 16 << 20 };
+static unsigned char bump_region[BUMP_REGION];
+
+static inline void *bump_alloc(bump *b, size_t size) {
+    size_t at = b->top;
+    if (size > b->capacity - at) at = 0;
+    b->top = (at + size + 7) & ~(size_t)7;
+    return b->base + at;
+}
+#define BUMP_ALLOC(s, size) bump_alloc((bump *)(s), (size))
+#define BUMP_FREE(s, p, size) ((void)(s), (void)(p), (void)(size))
+POINTER_PATTERNS(bump, BUMP_ALLOC, BUMP_FREE)
 
 /* ---- arena creation ---- */
 
@@ -164,126 +183,97 @@ static void arena_16m_touch(void *s, size_t n) { (void)s, arena_create((size_t)1
 
 /* ---- harness ---- */
 
-typedef struct result {
-    double median, min, max;
-} result;
-
-static int compare_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static int runs = 9;
-static double target_run_ns = 40e6; /* each measured run lasts about this long */
-
-static result measure(bench_fn fn, void *state) {
-    /* Calibrate the iteration count on a warm-up run, so every run lasts long enough. */
-    size_t iterations = 1000;
-    for (;;) {
-        double start = now_ns();
-        fn(state, iterations);
-        double elapsed = now_ns() - start;
-        /* The cap is 2^32 iterations where size_t has 64 bits; with a 32-bit size_t (wasm32)
-         * the count stops growing before it could overflow. */
-        if (elapsed > target_run_ns / 4 || (uint64_t)iterations > ((uint64_t)1 << 32) ||
-            iterations > SIZE_MAX / 8) {
-            double wanted = (double)iterations * target_run_ns / (elapsed > 1 ? elapsed : 1) + 1;
-            iterations = wanted < (double)(SIZE_MAX / 2) ? (size_t)wanted : SIZE_MAX / 2;
-            break;
-        }
-        iterations *= 4;
-    }
-    double samples[32];
-    for (int r = 0; r < runs; r++) {
-        double start = now_ns();
-        fn(state, iterations);
-        samples[r] = (now_ns() - start) / (double)iterations;
-    }
-    qsort(samples, (size_t)runs, sizeof samples[0], compare_double);
-    return (result){samples[runs / 2], samples[0], samples[runs - 1]};
-}
-
-static FILE *json;
-static int json_records;
-
-static void report(const char *group, const char *name, const char *contender, result r) {
-    printf("  %-16s %-22s %10.2f ns/op  (%.2f..%.2f)\n", name, contender, r.median, r.min, r.max);
-    if (json) {
-        fprintf(json,
-                "%s\n  {\"group\": \"%s\", \"workload\": \"%s\", \"contender\": \"%s\", "
-                "\"median_ns\": %.3f, \"min_ns\": %.3f, \"max_ns\": %.3f, \"runs\": %d}",
-                json_records++ ? "," : "", group, name, contender, r.median, r.min, r.max, runs);
-    }
-}
-
-static void ratio_line(const char *what, result ours, result theirs) {
-    printf("  %-39s ratio %.2fx\n", what, ours.median / theirs.median);
+static void ratio_line(const char *what, bench_result ours, bench_result theirs) {
+    printf("  %-57s ratio %.2fx\n", what, ours.median / theirs.median);
 }
 
 typedef struct pattern {
     const char *name;
-    bench_fn index_fn, sma_fn, libc_fn;
+    bench_fn index_fn, sma_fn, libc_fn, bump_fn;
 } pattern;
 
 int main(int argc, char **argv) {
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--quick") == 0) {
-            runs = 5;
-            target_run_ns = 8e6;
-        } else if (strcmp(argv[i], "--json") == 0 && i + 1 < argc) {
-            json = fopen(argv[++i], "w");
-            if (json) fputs("[", json);
-        }
-    }
+    bench_parse_args(argc, argv,
+                     "[--quick] [--json FILE] [--build LABEL] [--only index,scalable,libc,bump,"
+                     "arena] [--malloc-name NAME] [--variant TEXT] [--runs N]",
+                     NULL);
+    bench_json_open();
     const gomem_page_info *pages = gomem_page_source();
-    printf("gomem bench_alloc: page source %s, features 0x%x, %d runs, median ns/op (min..max)\n",
-           pages->name, gomem_features(), runs);
+    printf("gomem bench_alloc: page source %s, features 0x%x, build %s, %d runs, median ns/op "
+           "(min..max), %s\n",
+           pages->name, gomem_features(), bench_opt.build, bench_opt.runs, BENCH_CLOCK_NAME);
 
     static const pattern patterns[] = {
-        {"Allocate", index_allocate, sma_allocate, libc_allocate},
-        {"AllocateSmall", index_small, sma_small, libc_small},
-        {"AllocateLarge", index_large, sma_large, libc_large},
-        {"SequentialAlloc", index_sequential, sma_sequential, libc_sequential},
-        {"RandomAlloc", index_random, sma_random, libc_random},
-        {"MixedRandom", NULL, sma_mixed, libc_mixed},
+        {"Allocate", index_allocate, sma_allocate, libc_allocate, bump_allocate},
+        {"AllocateSmall", index_small, sma_small, libc_small, bump_small},
+        {"AllocateLarge", index_large, sma_large, libc_large, bump_large},
+        {"SequentialAlloc", index_sequential, sma_sequential, libc_sequential, bump_sequential},
+        {"RandomAlloc", index_random, sma_random, libc_random, bump_random},
+        {"MixedRandom", NULL, sma_mixed, libc_mixed, bump_mixed},
     };
-    printf("\nAllocator patterns (index: 64 KiB range; scalable: default options)\n");
-    for (size_t p = 0; p < sizeof patterns / sizeof patterns[0]; p++) {
+    const char *index_name = bench_gomem_name("gomem index");
+    const char *sma_name = bench_gomem_name("gomem scalable");
+    const char *libc_name = bench_opt.malloc_name;
+    bump bump_state = {bump_region, 0, BUMP_REGION};
+    bool any_pattern = bench_enabled("index") || bench_enabled("scalable") ||
+                       bench_enabled("libc") || bench_enabled("bump");
+    if (any_pattern)
+        printf("\nAllocator patterns (index: 64 KiB range; scalable: default options)\n");
+    for (size_t p = 0; any_pattern && p < sizeof patterns / sizeof patterns[0]; p++) {
         const pattern *pt = &patterns[p];
-        result index_result = {0, 0, 0};
-        if (pt->index_fn) {
+        bench_result index_result = {0, 0, 0, 0, 0}, sma_result = index_result,
+                     libc_result = index_result;
+        if (pt->index_fn && bench_enabled("index")) {
             gomem_index *index = gomem_index_create(POOL);
-            index_result = measure(pt->index_fn, index);
-            report("allocator", pt->name, "gomem index", index_result);
+            index_result = bench_measure(pt->index_fn, index);
+            bench_report("allocator", pt->name, index_name, index_result);
             gomem_index_destroy(index);
         }
-        gomem_allocator *allocator = gomem_allocator_create(0);
-        result sma_result = measure(pt->sma_fn, allocator);
-        report("allocator", pt->name, "gomem scalable", sma_result);
-        gomem_allocator_destroy(allocator);
-        result libc_result = measure(pt->libc_fn, NULL);
-        report("allocator", pt->name, "libc malloc/free", libc_result);
-        if (pt->index_fn) ratio_line("index / libc", index_result, libc_result);
-        ratio_line("scalable / libc", sma_result, libc_result);
+        if (bench_enabled("scalable")) {
+            gomem_allocator *allocator = gomem_allocator_create(0);
+            sma_result = bench_measure(pt->sma_fn, allocator);
+            pt->sma_fn(allocator, 0); /* MixedRandom: free its live set */
+            bench_report("allocator", pt->name, sma_name, sma_result);
+            gomem_allocator_destroy(allocator);
+        }
+        if (bench_enabled("libc")) {
+            libc_result = bench_measure(pt->libc_fn, NULL);
+            pt->libc_fn(NULL, 0);
+            bench_report("allocator", pt->name, libc_name, libc_result);
+        }
+        if (bench_enabled("bump")) {
+            bump_state.top = 0;
+            bench_result bump_result = bench_measure(pt->bump_fn, &bump_state);
+            pt->bump_fn(&bump_state, 0);
+            bench_report("allocator", pt->name, "bump", bump_result);
+        }
+        if (index_result.runs && libc_result.runs)
+            ratio_line("index / malloc", index_result, libc_result);
+        if (sma_result.runs && libc_result.runs)
+            ratio_line("scalable / malloc", sma_result, libc_result);
     }
 
-    gomem_index *index = gomem_index_create(POOL);
-    report("allocator", "GetFreeSize", "gomem index", measure(index_free_size, index));
-    gomem_index_destroy(index);
-
-    printf("\nArena creation (%s pages)\n", pages->name);
-    result small = measure(arena_1m, NULL), large = measure(arena_16m, NULL);
-    report("arena", "Create1MiB", "gomem arena", small);
-    report("arena", "Create16MiB", "gomem arena", large);
-    ratio_line("16 MiB / 1 MiB", large, small);
-    result small_touch = measure(arena_1m_touch, NULL), large_touch = measure(arena_16m_touch, NULL);
-    report("arena", "Create1MiB+touch", "gomem arena", small_touch);
-    report("arena", "Create16MiB+touch", "gomem arena", large_touch);
-    ratio_line("16 MiB / 1 MiB, first byte touched", large_touch, small_touch);
-
-    if (json) {
-        fputs("\n]\n", json);
-        fclose(json);
+    if (bench_enabled("index")) {
+        gomem_index *index = gomem_index_create(POOL);
+        bench_report("allocator", "GetFreeSize", index_name, bench_measure(index_free_size, index));
+        gomem_index_destroy(index);
     }
+
+    if (bench_enabled("arena")) {
+        char arena_name[64];
+        snprintf(arena_name, sizeof arena_name, "gomem arena (%s pages)", pages->name);
+        printf("\nArena creation (%s pages)\n", pages->name);
+        bench_result small = bench_measure(arena_1m, NULL), large = bench_measure(arena_16m, NULL);
+        bench_report("arena", "Create1MiB", arena_name, small);
+        bench_report("arena", "Create16MiB", arena_name, large);
+        ratio_line("16 MiB / 1 MiB", large, small);
+        bench_result small_touch = bench_measure(arena_1m_touch, NULL),
+                     large_touch = bench_measure(arena_16m_touch, NULL);
+        bench_report("arena", "Create1MiB+touch", arena_name, small_touch);
+        bench_report("arena", "Create16MiB+touch", arena_name, large_touch);
+        ratio_line("16 MiB / 1 MiB, first byte touched", large_touch, small_touch);
+    }
+
+    bench_json_close();
     return 0;
 }

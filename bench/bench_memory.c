@@ -2,61 +2,36 @@
  * bench_memory.c - speed of the buffer list and the reader, mirroring the seed's
  * memory_bench_test.go and reader_bench_test.go (same names, same buffer sizes), plus the
  * comparison the issue asks for: a cross-buffer read_be(4) against a plain big-endian load from
- * one array. Prints ns/op as the median of 7 timed runs after a warm-up, with min..max. Figures
- * only: nothing here asserts a time.
+ * one array, and recyclable memory (next_n then recycle; a GOMEM_DISABLE_RM build measures the
+ * same calls going to the C heap). Prints ns/op as the median of the timed runs after a warm-up,
+ * with min..max (bench_common.h: 9 runs, --quick 5). Figures only: nothing here asserts a time.
+ *
+ * Usage: bench_memory [--quick] [--json FILE] [--build LABEL] [--only memory,reader,straddle,
+ *                     recyclable] [--variant TEXT] [--runs N]
  *
  * Differences from the seed, forced by C: ToBytes and ReadBytes copy into caller storage (Go
  * allocates a fresh slice each time); PushOne, Push and Append empty their list every 4096 ops
  * (Go lets it grow for b.N ops), so the figure is the amortised push cost at bounded memory.
  */
 #define _POSIX_C_SOURCE 199309L /* clock_gettime under -std=c11 */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-
-#include "gomem.h"
-
-#define RUNS 7
+#include "bench_common.h"
 
 static volatile uint64_t sink; /* every benchmark folds its results in here */
 
-typedef void (*bench_fn)(size_t iters);
-
-static double now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+/* The benchmarks below take only an iteration count; the harness passes a state too. */
+typedef void (*plain_fn)(size_t iters);
+static plain_fn current;
+static void run_current(void *state, size_t iters) {
+    (void)state;
+    current(iters);
 }
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Pick an iteration count that makes one run take ~20 ms, warm up, then time RUNS runs. Returns
- * the median ns/op. */
-static double bench(const char *name, bench_fn fn) {
-    size_t iters = 1;
-    for (;;) {
-        double t0 = now_ns();
-        fn(iters);
-        double elapsed = now_ns() - t0;
-        /* Stop growing long before the count could overflow a 32-bit size_t (wasm32). */
-        if (elapsed > 20e6 || iters > SIZE_MAX / 32) break;
-        iters *= elapsed < 1e6 ? 16 : 2;
-    }
-    double per_op[RUNS];
-    for (int i = 0; i < RUNS; i++) {
-        double t0 = now_ns();
-        fn(iters);
-        per_op[i] = (now_ns() - t0) / (double)iters;
-    }
-    qsort(per_op, RUNS, sizeof per_op[0], cmp_double);
-    printf("%-38s %12.2f ns/op   (%.2f .. %.2f, %zu ops/run)\n", name, per_op[RUNS / 2],
-           per_op[0], per_op[RUNS - 1], iters);
-    return per_op[RUNS / 2];
+/* Measure fn, print and record it as (group, name, contender); returns the median ns/op. */
+static double bench(const char *group, const char *name, const char *contender, plain_fn fn) {
+    current = fn;
+    bench_result r = bench_measure(run_current, NULL);
+    bench_report(group, name, contender, r);
+    return r.median;
 }
 
 static uint8_t kb[100][1024]; /* 100 separate 1 KiB buffers, as the seed's make([]byte, 1024) */
@@ -301,45 +276,91 @@ static void cut_read_be(size_t iters) {
     gomem_memory_destroy(&m);
 }
 
-int main(void) {
+/* ---- recyclable memory (the seed's RecyclableMemory; disable_rm builds: the C heap) ---- */
+
+static gomem_allocator *rm_allocator;
+
+/* One op: `count` next_n calls of sizes rotating 64..4096 B (or all `fixed` bytes), then one
+ * recycle that frees them all. The recyclable memory and its arrays are set up once, so the op
+ * is the steady state of a reused one (as a media server reuses one per frame). */
+static void recyclable_cycle(size_t iters, size_t count, size_t fixed) {
+    static const size_t sizes[] = {64, 128, 256, 512, 1024, 2048, 4096};
+    gomem_recyclable rm;
+    gomem_recyclable_init(&rm, rm_allocator, NULL, NULL);
+    for (size_t i = 0; i < iters; i++) {
+        for (size_t j = 0; j < count; j++) {
+            size_t size = fixed ? fixed : sizes[j % (sizeof sizes / sizeof sizes[0])];
+            uint8_t *p = gomem_recyclable_next_n(&rm, size);
+            if (!p) abort();
+            p[0] = (uint8_t)j; /* a buffer is written before it is handed on */
+        }
+        if (gomem_recyclable_recycle(&rm) != GOMEM_OK) abort();
+    }
+    gomem_recyclable_destroy(&rm);
+}
+static void recyclable_16_mixed(size_t iters) { recyclable_cycle(iters, 16, 0); }
+static void recyclable_256_small(size_t iters) { recyclable_cycle(iters, 256, 64); }
+
+int main(int argc, char **argv) {
+    bench_parse_args(argc, argv,
+                     "[--quick] [--json FILE] [--build LABEL] [--only memory,reader,straddle,"
+                     "recyclable] [--variant TEXT] [--runs N]",
+                     NULL);
+    bench_json_open();
     for (size_t i = 0; i < sizeof leb; i++) leb[i] = (uint8_t)(i % 128);
     for (size_t i = 0; i < sizeof data1k; i++) data1k[i] = (uint8_t)(i * 37 + 11);
+    const char *gomem = bench_gomem_name("gomem");
 
-    printf("gomem buffer list and reader, ns/op: median of %d runs (min .. max)\n\n", RUNS);
-    printf("-- memory_bench_test.go --\n");
-    bench("BenchmarkMemoryPushOne", memory_push_one);
-    bench("BenchmarkMemoryPush", memory_push);
-    bench("BenchmarkMemoryToBytes", memory_to_bytes);
-    bench("BenchmarkMemoryCopyTo", memory_copy_to);
-    bench("BenchmarkMemoryAppend", memory_append);
-    bench("BenchmarkMemoryCount", memory_count);
-    bench("BenchmarkMemoryRange", memory_range);
-
-    printf("\n-- reader_bench_test.go --\n");
-    bench("BenchmarkMemoryReaderRead", reader_read);
-    bench("BenchmarkMemoryReaderReadByte", reader_read_byte);
-    bench("BenchmarkMemoryReaderReadBytes", reader_read_bytes);
-    bench("BenchmarkMemoryReaderReadBE", reader_read_be);
-    bench("BenchmarkMemoryReaderSkip", reader_skip);
-    bench("BenchmarkMemoryReaderRange", reader_range);
-    bench("BenchmarkMemoryReaderRangeN", reader_range_n);
-    bench("BenchmarkMemoryReaderLEB128Unmarshal", reader_leb128);
-
-    printf("\n-- read_be(4) over 1 KiB (256 reads per op) vs a plain big-endian load --\n");
-    double plain = bench("plain load from one array", plain_be_load);
-    static const size_t pieces[] = {1024, 61, 7, 3};
-    double single = 0;
-    for (size_t i = 0; i < sizeof pieces / sizeof pieces[0]; i++) {
-        piece_size = pieces[i];
-        char name[64];
-        size_t straddles = 0;
-        for (size_t at = 0; at + 4 <= 1024; at += 4)
-            straddles += at / piece_size != (at + 3) / piece_size;
-        snprintf(name, sizeof name, "read_be(4), %zu-byte buffers", piece_size);
-        double t = bench(name, cut_read_be);
-        if (i == 0) single = t;
-        printf("%-38s %zu of 256 reads straddle; %.2fx the plain load, %.2fx one buffer\n", "",
-               straddles, t / plain, t / single);
+    printf("gomem buffer list and reader (build %s), ns/op: median of %d runs (min..max), %s\n",
+           bench_opt.build, bench_opt.runs, BENCH_CLOCK_NAME);
+    if (bench_enabled("memory")) {
+        printf("\n-- memory_bench_test.go --\n");
+        bench("memory", "PushOne", gomem, memory_push_one);
+        bench("memory", "Push", gomem, memory_push);
+        bench("memory", "ToBytes", gomem, memory_to_bytes);
+        bench("memory", "CopyTo", gomem, memory_copy_to);
+        bench("memory", "Append", gomem, memory_append);
+        bench("memory", "Count", gomem, memory_count);
+        bench("memory", "Range", gomem, memory_range);
     }
+    if (bench_enabled("reader")) {
+        printf("\n-- reader_bench_test.go --\n");
+        bench("reader", "Read", gomem, reader_read);
+        bench("reader", "ReadByte", gomem, reader_read_byte);
+        bench("reader", "ReadBytes", gomem, reader_read_bytes);
+        bench("reader", "ReadBE", gomem, reader_read_be);
+        bench("reader", "Skip", gomem, reader_skip);
+        bench("reader", "Range", gomem, reader_range);
+        bench("reader", "RangeN", gomem, reader_range_n);
+        bench("reader", "LEB128", gomem, reader_leb128);
+    }
+    if (bench_enabled("straddle")) {
+        printf("\n-- read_be(4) over 1 KiB (256 reads per op) vs a plain big-endian load --\n");
+        double plain = bench("straddle", "read_be(4) over 1 KiB", "plain C load, one array",
+                             plain_be_load);
+        static const size_t pieces[] = {1024, 61, 7, 3};
+        double single = 0;
+        for (size_t i = 0; i < sizeof pieces / sizeof pieces[0]; i++) {
+            piece_size = pieces[i];
+            char name[64];
+            size_t straddles = 0;
+            for (size_t at = 0; at + 4 <= 1024; at += 4)
+                straddles += at / piece_size != (at + 3) / piece_size;
+            snprintf(name, sizeof name, "gomem reader, %zu-byte buffers", piece_size);
+            double t = bench("straddle", "read_be(4) over 1 KiB", name, cut_read_be);
+            if (i == 0) single = t;
+            printf("  %-57s %zu of 256 reads straddle; %.2fx the plain load, %.2fx one buffer\n",
+                   "", straddles, t / plain, t / single);
+        }
+    }
+    if (bench_enabled("recyclable")) {
+        printf("\n-- recyclable memory: next_n x N, then recycle (one op) --\n");
+        rm_allocator = gomem_allocator_create(0);
+        const char *rm_name = bench_gomem_name("gomem recyclable");
+        bench("recyclable", "16 x next_n + recycle", rm_name, recyclable_16_mixed);
+        bench("recyclable", "256 x 64 B + recycle", rm_name, recyclable_256_small);
+        gomem_allocator_destroy(rm_allocator);
+    }
+    bench_json_close();
     return 0;
 }

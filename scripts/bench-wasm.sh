@@ -1,32 +1,48 @@
 #!/usr/bin/env bash
-# npm run bench:wasm [-- --quick]: the allocator benchmarks (bench/bench_alloc.c) compiled to
-# WebAssembly and run under Node, each build side by side with its wasm peer in the same module:
+# npm run bench:wasm [-- --quick] [--json-dir DIR] [--builds LIST]: the allocator benchmarks
+# (bench/bench_alloc.c) and the media workload (bench/bench_media.c) compiled to WebAssembly and
+# run under Node, each build side by side with its wasm peer in the same module:
 #   wasi                   clang --target=wasm32-wasi (cmake/wasi-toolchain.cmake), run by
 #                          scripts/wasi-run.mjs under node:wasi; peer: wasi-libc's malloc (dlmalloc)
 #   emscripten-dlmalloc    emcmake cmake, linked -sMALLOC=dlmalloc; peer: Emscripten's dlmalloc
 #   emscripten-emmalloc    emcmake cmake, linked -sMALLOC=emmalloc; peer: Emscripten's emmalloc
 # Build dirs build/bench-wasi, build/bench-emscripten-dlmalloc, build/bench-emscripten-emmalloc
 # (CMAKE_BUILD_TYPE=Release, -DGOMEM_BUILD_TESTS=OFF -DGOMEM_BUILD_EXAMPLES=OFF
-# -DGOMEM_BUILD_BENCH=ON; the Emscripten malloc is bench/CMakeLists.txt's
-# GOMEM_BENCH_EMSCRIPTEN_MALLOC). In bench_alloc, "libc malloc/free" is that peer.
-# Prints each run's table, then a summary (pattern x {gomem index, gomem scalable, peer}: ns/op
-# medians and the ratios gomem/peer, per build) and the size of every benchmark .wasm.
-# --quick is passed to bench_alloc (5 shorter runs per figure instead of 9). Prints figures only:
-# nothing here asserts a time; exits non-zero only when a build or a run fails.
+# -DGOMEM_BUILD_BENCH=ON -DGOMEM_WERROR=ON; the Emscripten malloc is bench/CMakeLists.txt's
+# GOMEM_BENCH_EMSCRIPTEN_MALLOC). gomem's contenders carry the build in their names ("gomem index
+# (wasi)"); the bump floor runs in the WASI build. Every contender runs in a node process of its
+# own (bench_media: also each stream count), so none works in a memory shaped by another.
+# Prints each run's table, then the wasm sections of the report (bench/report.mjs: medians,
+# min..max, ratios gomem / peer within each build, media throughput and footprint) and the size of
+# every benchmark .wasm.
+#   --quick         shorter runs (bench_common.h: 5 runs instead of 9; fewer media frames)
+#   --json-dir DIR  write the JSON records there (scripts/bench.sh); default build/bench-wasm-results
+#   --builds LIST   comma-separated subset of the builds above (default: all three)
+# Prints figures only: nothing here asserts a time; exits non-zero only when a build or a run
+# fails.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 bench_args=()
-for arg in "$@"; do
-  case $arg in
+json_dir=build/bench-wasm-results
+own_json_dir=true
+wanted=wasi,emscripten-dlmalloc,emscripten-emmalloc
+while [ $# -gt 0 ]; do
+  case $1 in
     --quick) bench_args+=(--quick) ;;
+    --json-dir) json_dir=${2:?--json-dir needs a directory}; own_json_dir=false; shift ;;
+    --builds) wanted=${2:?--builds needs a list}; shift ;;
     -h | --help)
-      sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,/^set -e/{/^set -e/d;p}' "$0" | sed 's/^# \{0,1\}//'
       exit 0 ;;
-    *) echo "bench-wasm: unknown argument '$arg' (only --quick)" >&2; exit 2 ;;
+    *) echo "bench-wasm: unknown argument '$1' (--quick, --json-dir DIR, --builds LIST)" >&2; exit 2 ;;
   esac
+  shift
 done
+want() { [[ ",$wanted," == *",$1,"* ]]; }
+if $own_json_dir; then rm -rf "$json_dir"; fi
+mkdir -p "$json_dir"
 
 source scripts/setup.sh
 ensure_packages cmake:cmake make:make node:nodejs clang:clang wasm-ld-14:lld-14 \
@@ -54,7 +70,8 @@ source scripts/emscripten-env.sh
 emscripten_env "-O3 -sMALLOC=emmalloc" "-O3 -sMALLOC=dlmalloc"
 
 common=(-DCMAKE_BUILD_TYPE=Release -DGOMEM_BUILD_TESTS=OFF -DGOMEM_BUILD_EXAMPLES=OFF
-        -DGOMEM_BUILD_BENCH=ON)
+        -DGOMEM_BUILD_BENCH=ON -DGOMEM_WERROR=ON)
+targets=(bench_alloc bench_media)
 
 # configure COMMAND...: run a configure step quietly (emcmake echoes its whole command line);
 # show what it said only when it fails.
@@ -79,107 +96,90 @@ flags() {
   echo "  link: $f"
 }
 
-labels=(wasi emscripten-dlmalloc emscripten-emmalloc)
+labels=()
+for label in wasi emscripten-dlmalloc emscripten-emmalloc; do want "$label" && labels+=("$label"); done
+if [ ${#labels[@]} -eq 0 ]; then echo "bench-wasm: no build selected ($wanted)" >&2; exit 2; fi
 declare -A peer_of=(
-  [wasi]="wasi-libc malloc (dlmalloc)"
+  [wasi]="wasi-libc dlmalloc"
   [emscripten-dlmalloc]="emscripten dlmalloc"
   [emscripten-emmalloc]="emscripten emmalloc")
-declare -A wasm_of js_of out_of
+declare -A dir_of
 
 # ---- (a) WASI -----------------------------------------------------------------------------------
-dir=build/bench-wasi
-echo "== build wasi (clang --target=wasm32-wasi, wasi-libc) in $dir"
-configure cmake -S . -B "$dir" -DCMAKE_TOOLCHAIN_FILE="$root/cmake/wasi-toolchain.cmake" \
-  "${common[@]}"
-cmake --build "$dir" --target bench_alloc --parallel "$jobs" >/dev/null
-wasm_of[wasi]=$dir/bench/bench_alloc.wasm
-out_of[wasi]=$dir/bench_alloc.txt
-flags "$dir"
+if want wasi; then
+  dir=build/bench-wasi
+  echo "== build wasi (clang --target=wasm32-wasi, wasi-libc) in $dir"
+  configure cmake -S . -B "$dir" -DCMAKE_TOOLCHAIN_FILE="$root/cmake/wasi-toolchain.cmake" \
+    "${common[@]}"
+  for t in "${targets[@]}"; do cmake --build "$dir" --target "$t" --parallel "$jobs" >/dev/null; done
+  dir_of[wasi]=$dir
+  flags "$dir"
+fi
 
 # ---- (b) Emscripten, twice ----------------------------------------------------------------------
 for malloc in dlmalloc emmalloc; do
+  want "emscripten-$malloc" || continue
   dir=build/bench-emscripten-$malloc
   echo "== build emscripten-$malloc (emcc $(emcc --version 2>/dev/null | sed -n '1s/.*) \([0-9][0-9.]*\).*/\1/p'), -sMALLOC=$malloc) in $dir"
   configure emcmake cmake -S . -B "$dir" "${common[@]}" -DGOMEM_BENCH_EMSCRIPTEN_MALLOC=$malloc
-  cmake --build "$dir" --target bench_alloc --parallel "$jobs" >/dev/null
-  wasm_of[emscripten-$malloc]=$dir/bench/bench_alloc.wasm
-  js_of[emscripten-$malloc]=$dir/bench/bench_alloc.js
-  out_of[emscripten-$malloc]=$dir/bench_alloc.txt
+  for t in "${targets[@]}"; do cmake --build "$dir" --target "$t" --parallel "$jobs" >/dev/null; done
+  dir_of[emscripten-$malloc]=$dir
   flags "$dir"
 done
 build_seconds=$((SECONDS - started))
+# For scripts/bench.sh: which directory each build label was made in.
+for label in "${labels[@]}"; do
+  printf 'build\t%s\t%s\t%s\n' "$label" "${dir_of[$label]}" "wasm build; peer: ${peer_of[$label]}"
+done >"$json_dir/wasm-builds.tsv"
 
 # ---- runs ---------------------------------------------------------------------------------------
+# run LABEL PROGRAM ARGS...: one benchmark of a build under node.
+run() {
+  local label=$1 program=$2
+  shift 2
+  local dir=${dir_of[$label]}
+  if [ "$label" = wasi ]; then
+    node "${node_flags[@]}" scripts/wasi-run.mjs "$dir/bench/$program.wasm" "$@"
+  else
+    node "${node_flags[@]}" "$dir/bench/$program.js" "$@"
+  fi
+}
 echo
 echo "node $(node --version) ${node_flags[*]}; load average before the runs: $(load) ($jobs cores)"
 for label in "${labels[@]}"; do
+  peer=${peer_of[$label]}
   echo
-  echo "==== $label: 'libc malloc/free' below is ${peer_of[$label]} ===="
-  if [ "$label" = wasi ]; then
-    node "${node_flags[@]}" scripts/wasi-run.mjs "${wasm_of[$label]}" "${bench_args[@]}" |
-      tee "${out_of[$label]}"
-  else
-    node "${node_flags[@]}" "${js_of[$label]}" "${bench_args[@]}" | tee "${out_of[$label]}"
-  fi
+  echo "==== $label: '$peer' is the C library's malloc linked into the module ===="
+  # One node process per contender: gomem's pages and the C library's heap grow the same memory,
+  # and each would otherwise work in a memory shaped by the other.
+  alloc_contenders=(index,scalable libc)
+  [ "$label" = wasi ] && alloc_contenders+=(bump)
+  for only in "${alloc_contenders[@]}"; do
+    run "$label" bench_alloc "${bench_args[@]}" --build "$label" --variant "$label" \
+      --malloc-name "$peer" --only "$only" --json "$json_dir/alloc-$label-${only%%,*}.json" |
+      sed -n '/ns\/op\|^gomem bench_alloc/p'
+  done
+  media_contenders=(gomem libc)
+  [ "$label" = wasi ] && media_contenders+=(bump)
+  for contender in "${media_contenders[@]}"; do
+    for streams in 1 10 100; do
+      run "$label" bench_media "${bench_args[@]}" --build "$label" --variant "$label" \
+        --malloc-name "$peer" --only "$contender" --streams "$streams" \
+        --json "$json_dir/media-$label-$contender-$streams.json" | sed -n '2,$p'
+    done
+  done
 done
 
 # ---- summary ------------------------------------------------------------------------------------
 echo
-echo "==== summary: median ns/op (alloc+free), ratio = gomem / peer ===="
-echo "Same optimisation level for every contender by construction: all three of a build are in one"
-echo ".wasm, built by one compiler and run by one node; gomem and the harness at the Release flags"
-echo "above (-O3). The peer malloc is the C library's prebuilt object code (wasi-libc's Makefile"
-echo "defaults to -O2; Emscripten builds its system libraries at -O2), and Emscripten's -O3 link"
-echo "runs wasm-opt -O3 over the whole module, peer included."
-echo "Target (issue): index and scalable at or below 0.50x dlmalloc on every pattern, and at or"
-echo "below 1.00x on MixedRandom; 'met' names the gomem contenders that meet it (n/a where the"
-echo "peer is emmalloc: the target is stated against dlmalloc). Arena creation has no peer."
-for label in "${labels[@]}"; do
-  echo
-  echo "$label (peer: ${peer_of[$label]})"
-  awk -v label="$label" '
-    / ns\/op  \(/ && ($2 " " $3 == "gomem index" || $2 " " $3 == "gomem scalable" ||
-                      $2 " " $3 == "libc malloc/free") {
-      if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 }
-      v[$1, $3] = $4
-    }
-    /^Arena creation/ { exit }
-    function cell(x) { return x == "" ? "-" : sprintf("%.2f", x) }
-    function ratio(a, b) { return (a == "" || b == "" || b == 0) ? "-" : sprintf("%.2fx", a / b) }
-    END {
-      printf "  %-16s %10s %10s %10s %10s %10s  %-7s %s\n", "pattern", "index", "scalable",
-             "peer", "index/", "scalable/", "target", "met"
-      printf "  %-16s %10s %10s %10s %10s %10s\n", "", "ns/op", "ns/op", "ns/op", "peer", "peer"
-      for (i = 1; i <= n; i++) {
-        p = order[i]; a = v[p, "index"]; s = v[p, "scalable"]; c = v[p, "malloc/free"]
-        if (c == "") continue
-        target = (p == "MixedRandom") ? 1.0 : 0.5
-        met = ""
-        if (label ~ /emmalloc/) met = "n/a"
-        else {
-          if (a != "" && a / c <= target) met = met "index "
-          if (s != "" && s / c <= target) met = met "scalable"
-          if (met == "") met = "no"
-        }
-        printf "  %-16s %10s %10s %10s %10s %10s  <=%.2fx %s\n", p, cell(a), cell(s), cell(c),
-               ratio(a, c), ratio(s, c), target, met
-      }
-    }' "${out_of[$label]}"
-done
-
+echo "==== summary (bench/report.mjs over $json_dir) ===="
+echo "Same optimisation level for every contender by construction: all of a build are in one"
+echo ".wasm, built by one compiler and run by one node; gomem, the harness and bump at the Release"
+echo "flags above (-O3). The peer malloc is the C library's prebuilt object code (wasi-libc's"
+echo "Makefile defaults to -O2; Emscripten builds its system libraries at -O2), and Emscripten's -O3"
+echo "link runs wasm-opt -O3 over the whole module, peer included."
 echo
-echo "peer alone across builds (median ns/op of 'libc malloc/free')"
-awk '
-  FNR == 1 { f++ }
-  / ns\/op  \(/ && $2 " " $3 == "libc malloc/free" {
-    if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 }
-    v[$1, f] = $4
-  }
-  END {
-    printf "  %-16s %14s %14s %14s\n", "pattern", "wasi dlmalloc", "em dlmalloc", "em emmalloc"
-    for (i = 1; i <= n; i++)
-      printf "  %-16s %14s %14s %14s\n", order[i], v[order[i], 1], v[order[i], 2], v[order[i], 3]
-  }' "${out_of[wasi]}" "${out_of[emscripten-dlmalloc]}" "${out_of[emscripten-emmalloc]}"
+node bench/report.mjs --in "$json_dir" --meta "$json_dir/wasm-builds.tsv" --print wasm
 
 # ---- sizes --------------------------------------------------------------------------------------
 # Bytes of the file, and without its custom sections (names, debug info, producers): the WASI link
@@ -188,7 +188,7 @@ echo
 echo "benchmark binaries (each holds gomem, the peer malloc, stdio and the harness)"
 printf '  %-22s %-56s %10s %16s %10s\n' build ".wasm" bytes "w/o custom secs" ".js bytes"
 for label in "${labels[@]}"; do
-  wasm=${wasm_of[$label]}
+  wasm=${dir_of[$label]}/bench/bench_alloc.wasm
   bytes=$(wc -c <"$wasm")
   stripped=$(node -e '
     const b = require("fs").readFileSync(process.argv[1]);
@@ -202,7 +202,7 @@ for label in "${labels[@]}"; do
     }
     console.log(b.length - custom);' "$wasm")
   js=-
-  [ -n "${js_of[$label]:-}" ] && js=$(wc -c <"${js_of[$label]}")
+  [ "$label" != wasi ] && js=$(wc -c <"${dir_of[$label]}/bench/bench_alloc.js")
   printf '  %-22s %-56s %10s %16s %10s\n' "$label" "$wasm" "$bytes" "$stripped" "$js"
 done
 
