@@ -8,8 +8,8 @@
  * alignments are any power of two). They all work on one process-wide scalable allocator, made on
  * first use, whose arenas the segmented-free API can share (gomem_malloc_heap).
  *
- * How blocks are kept: every block has a small header before it (two words: its size and a check
- * word), so free needs no size. Small blocks (up to GOMEM_MALLOC_SMALL_MAX bytes) are rounded to
+ * How blocks are kept: every block has a small header before it (its size and a check word,
+ * padded to the block alignment, _Alignof(max_align_t)), so free needs no size. Small blocks (up to GOMEM_MALLOC_SMALL_MAX bytes) are rounded to
  * one of a few dozen size classes and, when freed, kept on per-class lists for reuse, up to a
  * budget of GOMEM_MALLOC_CACHE_BYTES in all; everything else goes straight back to the allocator's
  * free-block index, merging with its neighbours. realloc shrinks in place by freeing the tail

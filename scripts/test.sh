@@ -89,6 +89,8 @@ if ! $only_native; then
     bash scripts/test-emscripten.sh
   step malloc-app "gomem as a program's malloc: examples/malloc-app natively (linked and preloaded), WASI, Emscripten" \
     bash examples/malloc-app/build.sh
+  step programs "real programs (SQLite, zlib, Lua, malloc stress) with gomem as malloc, quick set" \
+    bash scripts/test-programs.sh --quick
 fi
 step install "install: find_package(gomem) and pkg-config from an installed prefix" install_check
 

@@ -1,9 +1,10 @@
 /*
  * heap.c - the process heap of the malloc layer: one scalable allocator, made on first use,
- * whose blocks carry a two-word header, plus per-class lists of freed small blocks.
+ * whose blocks carry a header (size and check word, padded to the block alignment), plus per-class
+ * lists of freed small blocks.
  *
  * Block layout: [header: size, check][size usable bytes]. `size` is the block's usable size: a
- * class size for small requests, the request rounded to two words otherwise (or more, when an
+ * class size for small requests, the request rounded to the alignment otherwise (or more, when an
  * aligned block kept the slack it could not give back). The whole block, header included, is one
  * allocation of the scalable allocator, so free gives back exactly HEADER + size bytes.
  *
@@ -21,7 +22,7 @@
 #include "classes.h"
 
 typedef struct block_header {
-    size_t size;
+    _Alignas(BLOCK_ALIGN) size_t size; /* padded to BLOCK_ALIGN where two words are less */
     size_t check;
 } block_header;
 

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-/* A block of at least n bytes (n >= 1), aligned to two words; NULL when no memory can be had or
+/* A block of at least n bytes (n >= 1), aligned to max_align_t; NULL when no memory can be had or
  * n is beyond what an arena can hold. */
 void *gomem_heap_alloc(size_t n);
 

@@ -96,9 +96,10 @@ EXPORT void *pvalloc(size_t n) {
 
 EXPORT size_t malloc_usable_size(void *block) { return block ? gomem_heap_usable(block) : 0; }
 
-#if defined(__wasi__)
-/* wasi-libc's dlmalloc.o also defines these; defining them here keeps the linker from pulling
- * that object in (and with it a second malloc) when some libc object refers to them. */
+#if defined(__wasi__) || defined(__EMSCRIPTEN__)
+/* wasi-libc's dlmalloc.o also defines these, and parts of both C libraries (locales, atexit,
+ * dlerror, ...) call them: defined here, they keep the linker from pulling in a second malloc
+ * under WASI, and satisfy those calls under Emscripten's -sMALLOC=none. */
 EXPORT void *__libc_malloc(size_t n) { return allocate(n); }
 EXPORT void __libc_free(void *block) {
     if (block != NULL) gomem_heap_free(block);
