@@ -11,25 +11,10 @@
 // is missing or is not a WASI command module.
 import { readFile } from 'node:fs/promises';
 import process from 'node:process';
-import v8 from 'node:v8';
 
-// node:wasi's syscalls are V8 "fast API calls", and in Node 20 one of them can start a garbage
-// collection in the middle of the call (nodejs/node#46777), which corrupts the JS heap: a program
-// that grows its memory to the module's declared maximum made node crash with SIGSEGV at exit in
-// about two runs of three. Without fast calls it never did (0 of 40); the syscalls are few, so the
-// slower path costs nothing measurable. Set before node:wasi is loaded and any code is optimised.
-v8.setFlagsFromString('--no-turbo-fast-api-calls');
+import { loadWasi } from './node-wasi.mjs';
 
-// node:wasi warns that it is experimental on every run; that line would bury the test output.
-// Drop only that one warning, and only while loading the module; every other warning still shows.
-const emitWarning = process.emitWarning;
-process.emitWarning = function (warning, ...rest) {
-  const type = typeof rest[0] === 'string' ? rest[0] : rest[0]?.type;
-  if (type === 'ExperimentalWarning' && String(warning).includes('WASI')) return;
-  return emitWarning.call(process, warning, ...rest);
-};
-const { WASI } = await import('node:wasi');
-process.emitWarning = emitWarning;
+const WASI = await loadWasi();
 
 const [file, ...args] = process.argv.slice(2);
 if (!file) {

@@ -27,11 +27,8 @@ import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import process from 'node:process';
-import v8 from 'node:v8';
 
-// As scripts/wasi-run.mjs: node:wasi's fast API calls can corrupt the heap in Node 20
-// (nodejs/node#46777); the syscalls are few, so the slow path costs nothing measurable.
-v8.setFlagsFromString('--no-turbo-fast-api-calls');
+import { loadWasi } from '../../scripts/node-wasi.mjs';
 
 const argv = process.argv.slice(2);
 let reportFile = null;
@@ -72,15 +69,7 @@ function report(exitCode) {
 }
 
 if (file.endsWith('.wasm')) {
-  // node:wasi warns that it is experimental on every run: drop that warning only.
-  const emitWarning = process.emitWarning;
-  process.emitWarning = function (warning, ...rest) {
-    const type = typeof rest[0] === 'string' ? rest[0] : rest[0]?.type;
-    if (type === 'ExperimentalWarning' && String(warning).includes('WASI')) return;
-    return emitWarning.call(process, warning, ...rest);
-  };
-  const { WASI } = await import('node:wasi');
-  process.emitWarning = emitWarning;
+  const WASI = await loadWasi();
 
   let module;
   try {
