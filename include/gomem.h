@@ -330,10 +330,6 @@ gomem_status gomem_free(gomem_allocator *allocator, void *ptr, size_t size);
 gomem_status gomem_grow_in_place(gomem_allocator *allocator, void *ptr, size_t size,
                                  size_t new_size);
 
-/* true when ptr lies inside one of the allocator's arenas (allocated or not); false for NULL.
- * O(log arenas). */
-bool gomem_owns(const gomem_allocator *allocator, const void *ptr);
-
 /* A pointer to size free bytes without taking them (the seed's Borrow): valid only until the next
  * call on this allocator. May add an arena when nothing fits. NULL as gomem_malloc, and for a size
  * above max_block_size (as the seed). Not counted in the totals. */

@@ -263,14 +263,6 @@ gomem_status gomem_grow_in_place(gomem_allocator *allocator, void *ptr, size_t s
     return status;
 }
 
-bool gomem_owns(const gomem_allocator *allocator, const void *ptr) {
-    gomem_lock *lock = (gomem_lock *)&allocator->lock; /* locking is not a logical change */
-    gomem_lock_acquire(lock);
-    bool owns = ptr != NULL && arena_holding(allocator, ptr) != NULL;
-    gomem_lock_release(lock);
-    return owns;
-}
-
 void *gomem_borrow(gomem_allocator *allocator, size_t size) {
     if (size == 0 || size > GOMEM_ARENA_LIMIT) return NULL;
     gomem_lock_acquire(&allocator->lock);

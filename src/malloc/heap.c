@@ -74,14 +74,13 @@ static gomem_allocator *allocator_locked(void) {
 /* Whether the header before a payload may be read at all. In wasm every address below the memory
  * size is readable, so bounds are enough and the check word tells the rest (this saves the arena
  * search on every free). Natively the header must lie in one of the heap's arenas: between
- * mappings there may be nothing to read. Arenas are page-aligned multiples of pages, so an aligned
- * header inside one lies wholly inside it. */
+ * mappings there may be nothing to read. */
 static bool header_readable_locked(const block_header *h) {
 #if defined(__wasm__)
     return (uintptr_t)h >= BLOCK_ALIGN &&
            (uint64_t)(uintptr_t)(h + 1) <= (uint64_t)__builtin_wasm_memory_size(0) * 65536u;
 #else
-    return gomem_owns(heap.allocator, h);
+    return gomem_allocator_owns(heap.allocator, h, sizeof *h);
 #endif
 }
 
