@@ -58,11 +58,14 @@ void gomem_malloc_info_get(gomem_malloc_info *info);
 
 /* The scalable allocator behind malloc, made if needed (NULL only when no memory can be had).
  * gomem_malloc/gomem_free/gomem_free_rest on it work alongside malloc/free; a block from malloc
- * must still be given back with free (its header is invisible to the gomem_* calls). */
+ * must still be given back with free (its header is invisible to the gomem_* calls), and giving
+ * one to gomem_free is undefined. O(1). Thread-safe with GOMEM_THREADS (the allocator then locks
+ * itself too). */
 gomem_allocator *gomem_malloc_heap(void);
 
 /* Give the blocks kept on the size-class lists back to the allocator, then release its wholly free
- * arenas (gomem_trim). Returns the bytes released to the page source. O(kept blocks + arenas). */
+ * arenas (gomem_trim). Returns the bytes released to the page source (0 before the first
+ * allocation); never fails. O(kept blocks + arenas). Thread-safe with GOMEM_THREADS. */
 size_t gomem_malloc_release(void);
 
 #if defined(GOMEM_BUILDING)
