@@ -118,6 +118,16 @@ static void list_push_locked(block_header *h) {
     set_state(h, LISTED);
 }
 
+/* The most recently listed block of class c, taken off its list, or NULL when the list is empty. */
+static block_header *list_pop_locked(unsigned c) {
+    block_header *h = heap.lists[c];
+    if (h != NULL) {
+        heap.lists[c] = *(void **)(h + 1);
+        heap.cached -= HEADER + h->size;
+    }
+    return h;
+}
+
 /* A new block of `size` bytes (a class size when small) from the allocator: the first of a run
  * whose other blocks go on the list, when the block is small and the list budget allows. */
 static block_header *new_block_locked(size_t size) {
@@ -145,16 +155,8 @@ static block_header *new_block_locked(size_t size) {
 void *gomem_heap_alloc(size_t n) {
     if (!request_fits(n, 0)) return NULL;
     size_t size = block_size_for(n);
-    block_header *h = NULL;
     gomem_lock_acquire(&heap.lock);
-    if (size <= GOMEM_MALLOC_SMALL_MAX) {
-        void **list = &heap.lists[class_of(size)];
-        if (*list != NULL) {
-            h = *list;
-            *list = *(void **)(h + 1);
-            heap.cached -= HEADER + size;
-        }
-    }
+    block_header *h = size <= GOMEM_MALLOC_SMALL_MAX ? list_pop_locked(class_of(size)) : NULL;
     if (h == NULL) h = new_block_locked(size);
     if (h != NULL) set_state(h, LIVE);
     gomem_lock_release(&heap.lock);
@@ -281,10 +283,7 @@ size_t gomem_malloc_release(void) {
     size_t released = 0;
     if (heap.allocator != NULL) {
         for (unsigned c = 0; c < CLASS_COUNT; c++) {
-            while (heap.lists[c] != NULL) {
-                block_header *h = heap.lists[c];
-                heap.lists[c] = *(void **)(h + 1);
-                heap.cached -= HEADER + h->size;
+            for (block_header *h; (h = list_pop_locked(c)) != NULL;) {
                 set_state(h, FREED);
                 /* Whole blocks merge with their free neighbours; one that needs a node it cannot
                  * get stays allocated, as in release_locked. */
