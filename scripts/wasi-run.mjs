@@ -12,9 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import process from 'node:process';
 
-import { loadWasi } from './node-wasi.mjs';
-
-const WASI = await loadWasi();
+import { commandWasi } from './node-wasi.mjs';
 
 const [file, ...args] = process.argv.slice(2);
 if (!file) {
@@ -38,13 +36,7 @@ try {
   process.exit(127);
 }
 
-const wasi = new WASI({
-  version: 'preview1',
-  args: [file, ...args],
-  env: process.env,
-  preopens: { '.': process.cwd() },
-  returnOnExit: true, // exit() in the program returns here with its code instead of killing node
-});
+const wasi = await commandWasi(file, args);
 
 let instance;
 try {

@@ -28,7 +28,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import process from 'node:process';
 
-import { loadWasi } from '../../scripts/node-wasi.mjs';
+import { commandWasi } from '../../scripts/node-wasi.mjs';
 
 const argv = process.argv.slice(2);
 let reportFile = null;
@@ -69,8 +69,6 @@ function report(exitCode) {
 }
 
 if (file.endsWith('.wasm')) {
-  const WASI = await loadWasi();
-
   let module;
   try {
     module = await WebAssembly.compile(await readFile(file));
@@ -78,13 +76,7 @@ if (file.endsWith('.wasm')) {
     console.error(`run-wasm: cannot load ${file}: ${error.message}`);
     process.exit(127);
   }
-  const wasi = new WASI({
-    version: 'preview1',
-    args: [file, ...args],
-    env: process.env,
-    preopens: { '.': process.cwd() },
-    returnOnExit: true,
-  });
+  const wasi = await commandWasi(file, args);
   instance = await WebAssembly.instantiate(module, wasi.getImportObject());
   startedAt = performance.now();
   let code;
