@@ -82,6 +82,7 @@ const char *gomem_status_message(gomem_status status);
 
 /* The build options this library was compiled with, as a bit set of GOMEM_FEATURE_* values, so a
  * program (or the JS wrapper) can check at run time what it links against. O(1), thread-safe. */
+/* The two-AVL-tree index (GOMEM_INDEX=avl, or GOMEM_TWOTREE=ON). */
 #define GOMEM_FEATURE_TWOTREE 1u
 #define GOMEM_FEATURE_BUDDY 2u
 #define GOMEM_FEATURE_DISABLE_RM 4u
@@ -89,6 +90,8 @@ const char *gomem_status_message(gomem_status status);
 #define GOMEM_FEATURE_DEBUG 16u
 #define GOMEM_FEATURE_MMAP 32u
 #define GOMEM_FEATURE_HARDENED 64u
+/* The default index (GOMEM_INDEX=tlsf). Neither this nor TWOTREE: the treap (GOMEM_INDEX=treap). */
+#define GOMEM_FEATURE_TLSF 128u
 unsigned gomem_features(void);
 
 /* ------------------------------------------------------------------------------------------------ */

@@ -1,10 +1,13 @@
 /*
- * index.h - the free-block index's internal layout, shared by its two implementations
- * (index_treap.c by default, index_avl.c with GOMEM_TWOTREE) and by the arena and allocator that
- * embed indexes. Nodes live in a node pool outside the managed memory and are named by 32-bit
- * numbers, so a pool can move when it grows and nodes stay small in native and wasm builds alike.
- * Node 0 is a sentinel ("no node"): its fields are zero, so reading a missing child's size or
- * maximum needs no branch. Several indexes may share one pool (all arenas of an allocator do).
+ * index.h - the free-block index's internal layout, shared by its three implementations and by
+ * the arena and allocator that embed indexes. The build option GOMEM_INDEX picks one:
+ *   tlsf  (default) index_tlsf.c: size classes with bitmaps plus an edge map (O(1) expected);
+ *   treap           index_treap.c: one treap by start with cached maxima (first fit, O(log n));
+ *   avl             index_avl.c: two AVL trees by start and by size (best fit, O(log n)).
+ * Nodes live in a node pool outside the managed memory and are named by 32-bit numbers, so a
+ * pool can move when it grows and nodes stay small in native and wasm builds alike. Node 0 is a
+ * sentinel ("no node"): its fields are zero, so reading a missing link needs no branch. Several
+ * indexes may share one pool (all arenas of an allocator do).
  */
 #ifndef GOMEM_INDEX_H
 #define GOMEM_INDEX_H
@@ -13,7 +16,19 @@
 
 #define GOMEM_NIL 0u
 
-#if GOMEM_TWOTREE
+#ifndef GOMEM_INDEX_TLSF
+#define GOMEM_INDEX_TLSF 0
+#endif
+
+#if GOMEM_INDEX_TLSF
+/* A free block of the size-class index: on a circular list in address order (through the
+ * index's anchor node) and on the list of its size class. */
+typedef struct gomem_node {
+    uint32_t start, end;
+    uint32_t prev, next;         /* address order; the anchor closes the circle */
+    uint32_t bin_prev, bin_next; /* size-class list, GOMEM_NIL at both ends */
+} gomem_node;
+#elif GOMEM_TWOTREE
 /* Two AVL trees over the same nodes: tree 0 ordered by start, tree 1 by (size, start). */
 enum { GOMEM_BY_START = 0, GOMEM_BY_SIZE = 1 };
 typedef struct gomem_node {
@@ -40,9 +55,25 @@ typedef struct gomem_nodepool {
     uint32_t live;      /* nodes in use by all indexes of this pool */
 } gomem_nodepool;
 
+/* Levels of an edge bitmap: one bit per granule at level 0, then one bit per word of the level
+ * below, up to a single word (2^24 granules need 4). */
+#define GOMEM_EDGE_LEVELS 5
+
 struct gomem_index {
     gomem_nodepool *pool;
-#if GOMEM_TWOTREE
+#if GOMEM_INDEX_TLSF
+    uint32_t anchor;      /* sentinel of the address list */
+    uint32_t fl_bits;     /* bit f: a class of first level f holds a block */
+    uint32_t *sl_bits;    /* per first level: bit s when class (f << 5) | s holds a block */
+    uint32_t *heads;      /* per size class: its first block, GOMEM_NIL when empty */
+    uint64_t *edge_words; /* edge bitmap, level 0 first (edge_map.h) */
+    uint32_t *edge_first; /* per granule: the first block ending in it, while its bit is set */
+    uint32_t edge_level_start[GOMEM_EDGE_LEVELS]; /* first word of each level in edge_words */
+    uint32_t edge_level_words[GOMEM_EDGE_LEVELS]; /* words in each level */
+    uint32_t edge_levels;
+    uint32_t class_count; /* size classes up to the class of `size` */
+    size_t meta_bytes;    /* the block holding edge_words, heads, sl_bits and edge_first */
+#elif GOMEM_TWOTREE
     uint32_t root[2];
 #else
     uint32_t root;

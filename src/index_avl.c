@@ -30,7 +30,7 @@
  */
 #include "index.h"
 
-#if GOMEM_TWOTREE
+#if GOMEM_TWOTREE && !GOMEM_INDEX_TLSF
 
 #define NIL GOMEM_NIL
 #define BY_START ((unsigned)GOMEM_BY_START)
@@ -196,7 +196,8 @@ static uint32_t neighbour(const gomem_node *nodes, unsigned t, uint32_t n, unsig
 }
 
 /* Node n (start and end set) becomes a free block: into both trees. */
-static void link_block(gomem_index *index, uint32_t n) {
+static void link_block(gomem_index *index, uint32_t n, uint32_t next) {
+    (void)next; /* the start tree finds n's place itself */
     tree_insert(index, BY_START, n);
     tree_insert(index, BY_SIZE, n);
     index->blocks++;
@@ -266,11 +267,22 @@ static inline void find_neighbours(const gomem_index *index, uint32_t start, uin
     }
 }
 
-static inline void block_resized(gomem_index *index, uint32_t n, bool grew) {
+/* Nodes are all the trees need, and the callers take those themselves. */
+static inline bool prepare_change(gomem_index *index) {
+    (void)index;
+    return true;
+}
+
+/* n keeps its place by start; in the size tree it moves the way its size went. */
+static inline void set_bounds(gomem_index *index, uint32_t n, uint32_t start, uint32_t end) {
+    gomem_node *node = &index->pool->nodes[n];
+    bool grew = end - start > node->end - node->start;
+    node->start = start;
+    node->end = end;
     size_changed(index, n, grew);
 }
 
-static gomem_status tree_init(gomem_index *index, gomem_nodepool *pool, size_t size) {
+static gomem_status blocks_init(gomem_index *index, gomem_nodepool *pool, size_t size) {
     index->pool = pool;
     index->root[BY_START] = index->root[BY_SIZE] = NIL;
     index->blocks = 0;
@@ -280,7 +292,7 @@ static gomem_status tree_init(gomem_index *index, gomem_nodepool *pool, size_t s
     index->free_bytes = size;
     pool->nodes[n].start = 0;
     pool->nodes[n].end = (uint32_t)size;
-    link_block(index, n);
+    link_block(index, n, NIL);
     return GOMEM_OK;
 }
 
@@ -295,14 +307,14 @@ static void release_subtree(gomem_nodepool *pool, uint32_t n) {
     }
 }
 
-static void tree_release(gomem_index *index) {
+static void blocks_release(gomem_index *index) {
     release_subtree(index->pool, index->root[BY_START]);
     index->root[BY_START] = index->root[BY_SIZE] = NIL;
     index->blocks = 0;
     index->free_bytes = 0;
 }
 
-static gomem_status tree_reset(gomem_index *index, size_t size) {
+static gomem_status blocks_reset(gomem_index *index, size_t size) {
     /* Keep one node so a reset of an index with free blocks cannot fail half-way. */
     uint32_t keep = index->root[BY_START];
     if (keep == NIL) {

@@ -1,21 +1,24 @@
 /*
- * index_ops.h - the free-block index operations both implementations share: finding and taking
+ * index_ops.h - the free-block index operations every implementation shares: finding and taking
  * an allocation, and giving a range back with its merges. Included once at the end of
- * index_treap.c and of index_avl.c, after each has defined its tree primitives:
+ * index_tlsf.c, index_treap.c and index_avl.c, after each has defined its primitives:
  *
  *   find_fit(index, size, alignment, &offset)   the block an allocation takes, or GOMEM_NIL
  *   find_neighbours(index, start, &before, &after)
  *                                                last block starting at or before `start`, first
  *                                                block after it (GOMEM_NIL when none)
- *   link_block(index, n) / unlink_block(index, n)
- *                                                add a node (bounds set) / remove and recycle one
- *   block_resized(index, n, grew)                n's bounds changed in place, keeping its address
- *                                                order; `grew` says which way its size went
- *   tree_init / tree_release / tree_reset        the tree part of gomem_index_init / _release /
- *                                                _reset (reset's size already checked)
+ *   prepare_change(index)                        get what any one change may need (false: NOMEM,
+ *                                                nothing changed); called before the first change
+ *   link_block(index, n, next) / unlink_block(index, n)
+ *                                                add a node (bounds set) just before free block
+ *                                                `next` (GOMEM_NIL: last) / remove and recycle one
+ *   set_bounds(index, n, start, end)             move n's bounds; it stays between its address
+ *                                                neighbours
+ *   blocks_init / blocks_release / blocks_reset  the structure's part of gomem_index_init /
+ *                                                _release / _reset (reset's size already checked)
  *
  * so the logic is written once and each file still compiles it inline with its own primitives.
- * The GOMEM_HARDENED bookkeeping (hardened.h) is here too, so both trees get it.
+ * The GOMEM_HARDENED bookkeeping (hardened.h) is here too, so every index gets it.
  */
 #ifndef GOMEM_INDEX_OPS_H
 #define GOMEM_INDEX_OPS_H
@@ -24,11 +27,11 @@ gomem_status gomem_index_init(gomem_index *index, gomem_nodepool *pool, size_t s
 #if GOMEM_HARDENED
     index->boundaries = gomem_boundaries_create(size);
     if (index->boundaries == NULL) return GOMEM_ERR_NOMEM;
-    gomem_status status = tree_init(index, pool, size);
+    gomem_status status = blocks_init(index, pool, size);
     if (status != GOMEM_OK) gomem_boundaries_destroy(index->boundaries, size);
     return status;
 #else
-    return tree_init(index, pool, size);
+    return blocks_init(index, pool, size);
 #endif
 }
 
@@ -37,7 +40,7 @@ void gomem_index_release(gomem_index *index) {
     gomem_boundaries_destroy(index->boundaries, index->size);
     index->boundaries = NULL;
 #endif
-    tree_release(index);
+    blocks_release(index);
 }
 
 gomem_status gomem_index_reset(gomem_index *index, size_t size) {
@@ -50,7 +53,7 @@ gomem_status gomem_index_reset(gomem_index *index, size_t size) {
         if (boundaries == NULL) return GOMEM_ERR_NOMEM;
     }
     size_t old_size = index->size;
-    gomem_status status = tree_reset(index, size);
+    gomem_status status = blocks_reset(index, size);
     if (status != GOMEM_OK) {
         if (boundaries != index->boundaries) gomem_boundaries_destroy(boundaries, size);
         return status;
@@ -63,7 +66,7 @@ gomem_status gomem_index_reset(gomem_index *index, size_t size) {
     }
     return GOMEM_OK;
 #else
-    return tree_reset(index, size);
+    return blocks_reset(index, size);
 #endif
 }
 
@@ -78,31 +81,28 @@ gomem_status gomem_index_find(const gomem_index *index, size_t size, size_t alig
     return GOMEM_OK;
 }
 
-/* Take [at, at + size) out of free block n, which holds it: the bytes before `at` (an alignment gap,
- * or what a claim leaves) stay free in n, the bytes after it in n or in a new node, taken before
+/* Take [at, at + size) out of free block n, which holds it: the bytes after it stay free in n, the
+ * bytes before it (an alignment gap, or what a claim leaves) in n or in a new node, taken before
  * anything changes so that a failure (NOMEM) leaves the index as it was. */
 static gomem_status take_range(gomem_index *index, uint32_t n, uint32_t at, uint32_t size) {
-    gomem_node *nodes = index->pool->nodes;
+    if (!prepare_change(index)) return GOMEM_ERR_NOMEM;
+    const gomem_node *nodes = index->pool->nodes;
     uint32_t start = nodes[n].start, end = nodes[n].end, taken_end = at + size;
     if (at == start) {
-        if (taken_end == end) {
+        if (taken_end == end)
             unlink_block(index, n);
-        } else {
-            nodes[n].start = taken_end; /* stays between its neighbours: address order holds */
-            block_resized(index, n, false);
-        }
+        else
+            set_bounds(index, n, taken_end, end);
     } else if (taken_end == end) {
-        nodes[n].end = at;
-        block_resized(index, n, false);
+        set_bounds(index, n, start, at);
     } else {
-        uint32_t tail = gomem_node_take(index->pool);
-        if (tail == GOMEM_NIL) return GOMEM_ERR_NOMEM;
-        nodes = index->pool->nodes;
-        nodes[n].end = at;
-        block_resized(index, n, false);
-        nodes[tail].start = taken_end;
-        nodes[tail].end = end;
-        link_block(index, tail);
+        uint32_t gap = gomem_node_take(index->pool);
+        if (gap == GOMEM_NIL) return GOMEM_ERR_NOMEM;
+        set_bounds(index, n, taken_end, end);
+        gomem_node *gap_node = &index->pool->nodes[gap];
+        gap_node->start = start;
+        gap_node->end = at;
+        link_block(index, gap, n);
     }
     index->free_bytes -= size;
     return GOMEM_OK;
@@ -145,7 +145,7 @@ gomem_status gomem_index_free(gomem_index *index, size_t offset, size_t size) {
 
     uint32_t before, after;
     find_neighbours(index, start, &before, &after);
-    gomem_node *nodes = index->pool->nodes;
+    const gomem_node *nodes = index->pool->nodes;
     if ((before != GOMEM_NIL && nodes[before].end > start) ||
         (after != GOMEM_NIL && nodes[after].start < end))
         return GOMEM_ERR_DOUBLE_FREE;
@@ -158,25 +158,22 @@ gomem_status gomem_index_free(gomem_index *index, size_t offset, size_t size) {
 
     bool joins_before = before != GOMEM_NIL && nodes[before].end == start;
     bool joins_after = after != GOMEM_NIL && nodes[after].start == end;
+    if (!prepare_change(index)) return GOMEM_ERR_NOMEM;
     if (joins_before && joins_after) {
-        uint32_t merged_end = nodes[after].end;
-        unlink_block(index, after);
-        nodes = index->pool->nodes;
-        nodes[before].end = merged_end;
-        block_resized(index, before, true);
+        uint32_t merged_start = nodes[before].start;
+        unlink_block(index, before);
+        set_bounds(index, after, merged_start, index->pool->nodes[after].end);
     } else if (joins_before) {
-        nodes[before].end = end;
-        block_resized(index, before, true);
+        set_bounds(index, before, nodes[before].start, end);
     } else if (joins_after) {
-        nodes[after].start = start; /* still after `before`, which ends before `start` */
-        block_resized(index, after, true);
+        set_bounds(index, after, start, nodes[after].end);
     } else {
         uint32_t n = gomem_node_take(index->pool);
         if (n == GOMEM_NIL) return GOMEM_ERR_NOMEM;
-        nodes = index->pool->nodes;
-        nodes[n].start = start;
-        nodes[n].end = end;
-        link_block(index, n);
+        gomem_node *node = &index->pool->nodes[n];
+        node->start = start;
+        node->end = end;
+        link_block(index, n, after);
     }
     index->free_bytes += size;
 #if GOMEM_HARDENED

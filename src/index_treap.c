@@ -19,7 +19,7 @@
  */
 #include "index.h"
 
-#if !GOMEM_TWOTREE
+#if !GOMEM_TWOTREE && !GOMEM_INDEX_TLSF
 
 #define NODE(index, n) ((index)->pool->nodes[(n)])
 
@@ -228,17 +228,28 @@ static inline void find_neighbours(const gomem_index *index, uint32_t start, uin
     }
 }
 
-static inline void link_block(gomem_index *index, uint32_t n) { insert_node(index, n); }
+/* Nodes are all the treap needs, and the callers take those themselves. */
+static inline bool prepare_change(gomem_index *index) {
+    (void)index;
+    return true;
+}
+
+/* The tree finds n's place by its start; the hint is for indexes without one. */
+static inline void link_block(gomem_index *index, uint32_t n, uint32_t next) {
+    (void)next;
+    insert_node(index, n);
+}
 
 static inline void unlink_block(gomem_index *index, uint32_t n) { delete_node(index, n); }
 
 /* A changed block keeps its place by start; only the cached maxima above it can change. */
-static inline void block_resized(gomem_index *index, uint32_t n, bool grew) {
-    (void)grew;
+static inline void set_bounds(gomem_index *index, uint32_t n, uint32_t start, uint32_t end) {
+    index->pool->nodes[n].start = start;
+    index->pool->nodes[n].end = end;
     refresh_upwards(index->pool, n);
 }
 
-static gomem_status tree_init(gomem_index *index, gomem_nodepool *pool, size_t size) {
+static gomem_status blocks_init(gomem_index *index, gomem_nodepool *pool, size_t size) {
     index->pool = pool;
     index->root = GOMEM_NIL;
     index->random_state = 0x9E3779B9u;
@@ -262,14 +273,14 @@ static void release_subtree(gomem_nodepool *pool, uint32_t n) {
     }
 }
 
-static void tree_release(gomem_index *index) {
+static void blocks_release(gomem_index *index) {
     release_subtree(index->pool, index->root);
     index->root = GOMEM_NIL;
     index->blocks = 0;
     index->free_bytes = 0;
 }
 
-static gomem_status tree_reset(gomem_index *index, size_t size) {
+static gomem_status blocks_reset(gomem_index *index, size_t size) {
     /* Reuse the root's node when there is one; a fully allocated index has none, and then the
      * only possible failure (no node) happens before anything changes. */
     uint32_t keep = index->root;
@@ -359,4 +370,4 @@ bool gomem_index_invariants_hold(const gomem_index *index) {
 
 #include "index_ops.h"
 
-#endif /* !GOMEM_TWOTREE */
+#endif /* !GOMEM_TWOTREE && !GOMEM_INDEX_TLSF */

@@ -41,6 +41,9 @@ unsigned gomem_features(void) {
 #if GOMEM_TWOTREE
     features |= GOMEM_FEATURE_TWOTREE;
 #endif
+#if GOMEM_INDEX_TLSF
+    features |= GOMEM_FEATURE_TLSF;
+#endif
 #if GOMEM_BUDDY
     features |= GOMEM_FEATURE_BUDDY;
 #endif

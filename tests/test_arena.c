@@ -55,13 +55,14 @@ static void test_create_sizes(void) {
     CHECK_EQ(gomem_page_bytes_held(), held);
 
     /* Out of memory: with the page budget capped a little above what is held, a small arena
-     * (struct, node pool, region) fits and a large one is refused without holding anything. */
-    gomem_set_page_limit(held + 4 * page());
+     * (struct, node pool, index metadata, hardened boundary map, region: a page each) fits and a
+     * large one is refused without holding anything. */
+    gomem_set_page_limit(held + 5 * page());
     CHECK(gomem_arena_create(64 * page()) == NULL);
     CHECK_EQ(gomem_page_bytes_held(), held);
     gomem_arena *capped = gomem_arena_create(1);
     CHECK(capped != NULL);
-    CHECK(gomem_page_bytes_held() <= held + 4 * page());
+    CHECK(gomem_page_bytes_held() <= held + 5 * page());
     gomem_arena_destroy(capped);
     gomem_set_page_limit(0);
     CHECK_EQ(gomem_page_bytes_held(), held);
