@@ -7,12 +7,13 @@
  * up to max_block_size. A request above max_block_size gets a dedicated arena of its own, which
  * is released the moment its last byte is freed (the seed hands those to Go's GC; C must not
  * leak them).
- * Lookup on free: binary search of the table by address, so a pointer from elsewhere is reported
- * (GOMEM_ERR_FOREIGN_POINTER) and never touches an index.
+ * Lookup on free: the arena map (arena_map.h) turns an address into its arena in O(1), so a
+ * pointer from elsewhere is reported (GOMEM_ERR_FOREIGN_POINTER) and never touches an index.
  * Invariant: for every arena, size - free bytes is the sum of the live allocations inside it, so
  * the free bytes of all arenas add up to footprint - live (checked by invariants_hold).
  */
 #include "arena.h"
+#include "arena_map.h"
 
 #define DEFAULT_INITIAL_SIZE ((size_t)16 << 10)
 
@@ -22,6 +23,7 @@ struct gomem_allocator {
     size_t arena_count;
     size_t arena_capacity;
     size_t current; /* the arena that served the last malloc: tried first */
+    gomem_arena_map map; /* page -> position in arenas, plus one */
     gomem_nodepool pool;
     gomem_buddy *buddy;
     size_t initial_size;
@@ -64,6 +66,7 @@ gomem_allocator *gomem_allocator_create_ex(const gomem_allocator_options *option
     memset(allocator, 0, sizeof *allocator);
     gomem_lock_init(&allocator->lock);
     gomem_nodepool_init(&allocator->pool);
+    gomem_arena_map_init(&allocator->map);
     allocator->buddy = buddy;
     allocator->alignment = alignment;
     allocator->max_block = gomem_page_round(max_block);
@@ -73,12 +76,21 @@ gomem_allocator *gomem_allocator_create_ex(const gomem_allocator_options *option
     return allocator;
 }
 
+/* Record the table positions of arenas [from, arena_count) in the map (after a shift). */
+static void map_positions_from(gomem_allocator *allocator, size_t from) {
+    for (size_t at = from; at < allocator->arena_count; at++)
+        gomem_arena_map_set(&allocator->map, allocator->arenas[at].base, allocator->arenas[at].size,
+                            (uint32_t)(at + 1));
+}
+
 static void release_arena_at(gomem_allocator *allocator, size_t at) {
     gomem_arena *arena = &allocator->arenas[at];
     allocator->footprint -= arena->size;
+    gomem_arena_map_set(&allocator->map, arena->base, arena->size, 0);
     gomem_arena_release(arena);
     memmove(arena, arena + 1, (allocator->arena_count - at - 1) * sizeof *arena);
     allocator->arena_count--;
+    map_positions_from(allocator, at);
     if (allocator->current > at || allocator->current >= allocator->arena_count)
         allocator->current = allocator->current ? allocator->current - 1 : 0;
 }
@@ -86,6 +98,7 @@ static void release_arena_at(gomem_allocator *allocator, size_t at) {
 static void release_all_arenas(gomem_allocator *allocator) {
     for (size_t at = 0; at < allocator->arena_count; at++)
         gomem_arena_release(&allocator->arenas[at]);
+    gomem_arena_map_release(&allocator->map);
     allocator->arena_count = 0;
     allocator->current = 0;
     allocator->footprint = 0;
@@ -99,7 +112,8 @@ void gomem_allocator_destroy(gomem_allocator *allocator) {
     gomem_meta_free(allocator, sizeof *allocator);
 }
 
-/* Position of the last arena whose base is <= ptr, or arena_count when there is none. */
+/* Position of the last arena whose base is <= ptr, or arena_count when there is none (where a
+ * new arena goes in the table). */
 static size_t arena_before(const gomem_allocator *allocator, const void *ptr) {
     uintptr_t address = (uintptr_t)ptr;
     size_t low = 0, high = allocator->arena_count; /* answer in [low - 1, high) */
@@ -113,11 +127,9 @@ static size_t arena_before(const gomem_allocator *allocator, const void *ptr) {
     return low == 0 ? allocator->arena_count : low - 1;
 }
 
-static gomem_arena *arena_holding(const gomem_allocator *allocator, const void *ptr) {
-    size_t at = arena_before(allocator, ptr);
-    if (at == allocator->arena_count) return NULL;
-    gomem_arena *arena = &allocator->arenas[at];
-    return gomem_arena_contains(arena, ptr) ? arena : NULL;
+static inline gomem_arena *arena_holding(const gomem_allocator *allocator, const void *ptr) {
+    uint32_t position = gomem_arena_map_find(&allocator->map, ptr);
+    return position == 0 ? NULL : &allocator->arenas[position - 1];
 }
 
 static bool reserve_table_slot(gomem_allocator *allocator) {
@@ -142,6 +154,10 @@ static gomem_arena *add_arena(gomem_allocator *allocator, size_t size, bool dedi
     /* Dedicated regions come straight from pages: they are rare, large and released eagerly. */
     gomem_buddy *buddy = dedicated ? NULL : allocator->buddy;
     if (gomem_arena_init(&arena, &allocator->pool, size, buddy) != GOMEM_OK) return NULL;
+    if (!gomem_arena_map_reserve(&allocator->map, arena.base, arena.size)) {
+        gomem_arena_release(&arena);
+        return NULL;
+    }
     arena.dedicated = dedicated;
     size_t at = arena_before(allocator, arena.base);
     at = at == allocator->arena_count ? 0 : at + 1;
@@ -149,6 +165,7 @@ static gomem_arena *add_arena(gomem_allocator *allocator, size_t size, bool dedi
             (allocator->arena_count - at) * sizeof arena);
     allocator->arenas[at] = arena;
     allocator->arena_count++;
+    map_positions_from(allocator, at);
     /* New ordinary arenas serve next; a dedicated one never does (it holds one request). */
     if (!dedicated)
         allocator->current = at;
@@ -321,6 +338,14 @@ void gomem_allocator_recycle(gomem_allocator *allocator) {
     gomem_lock_release(&allocator->lock);
 }
 
+/* Bytes of per-arena index metadata (class and edge tables, hardened boundary maps). */
+static size_t arena_metadata(const gomem_allocator *allocator) {
+    size_t bytes = 0;
+    for (size_t at = 0; at < allocator->arena_count; at++)
+        bytes += gomem_index_metadata(&allocator->arenas[at].index);
+    return bytes;
+}
+
 void gomem_allocator_stats(const gomem_allocator *allocator, gomem_stats *stats) {
     gomem_lock *lock = (gomem_lock *)&allocator->lock; /* locking is not a logical change */
     gomem_lock_acquire(lock);
@@ -331,6 +356,7 @@ void gomem_allocator_stats(const gomem_allocator *allocator, gomem_stats *stats)
     stats->peak_footprint = allocator->peak_footprint;
     stats->arena_count = allocator->arena_count;
     stats->metadata = gomem_meta_footprint(sizeof *allocator) + gomem_nodepool_footprint(&allocator->pool) +
+                      gomem_arena_map_footprint(&allocator->map) + arena_metadata(allocator) +
                       (allocator->arena_capacity
                            ? gomem_meta_footprint(allocator->arena_capacity * sizeof(gomem_arena))
                            : 0);
@@ -373,7 +399,9 @@ bool gomem_allocator_invariants_hold(const gomem_allocator *allocator) {
             const gomem_arena *previous = &allocator->arenas[at - 1];
             ok = (uintptr_t)previous->base + previous->size <= (uintptr_t)arena->base;
         }
-        ok = ok && arena->index.pool == &allocator->pool && arena->index.size == arena->size &&
+        ok = ok && gomem_arena_map_find(&allocator->map, arena->base) == at + 1 &&
+             gomem_arena_map_find(&allocator->map, arena->base + arena->size - 1) == at + 1 &&
+             arena->index.pool == &allocator->pool && arena->index.size == arena->size &&
              gomem_index_invariants_hold(&arena->index) &&
              !(arena->dedicated && gomem_index_is_empty(&arena->index));
         footprint += arena->size;

@@ -17,6 +17,8 @@ uint64_t *gomem_boundaries_create(size_t size) {
 
 void gomem_boundaries_destroy(uint64_t *bits, size_t size) { gomem_meta_free(bits, map_bytes(size)); }
 
+size_t gomem_boundaries_footprint(size_t size) { return gomem_meta_footprint(map_bytes(size)); }
+
 void gomem_boundaries_clear_all(uint64_t *bits, size_t size) { memset(bits, 0, map_bytes(size)); }
 
 bool gomem_boundaries_any(const uint64_t *bits, size_t from, size_t to) {

@@ -29,6 +29,8 @@
 /* A zeroed boundary map for an index of `size` bytes, or NULL on out-of-memory. */
 uint64_t *gomem_boundaries_create(size_t size);
 void gomem_boundaries_destroy(uint64_t *bits, size_t size);
+/* Bytes held by a map for `size` bytes. */
+size_t gomem_boundaries_footprint(size_t size);
 /* Clear every boundary of a map for `size` bytes. */
 void gomem_boundaries_clear_all(uint64_t *bits, size_t size);
 /* true when a boundary lies in [from, to). O((to - from) / 64). */

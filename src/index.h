@@ -63,6 +63,8 @@ struct gomem_index {
     gomem_nodepool *pool;
 #if GOMEM_INDEX_TLSF
     uint32_t anchor;      /* sentinel of the address list */
+    uint32_t hint;        /* the block last resized or linked (GOMEM_NIL: none): a free that ends
+                             where it starts needs no edge search */
     uint32_t fl_bits;     /* bit f: a class of first level f holds a block */
     uint32_t *sl_bits;    /* per first level: bit s when class (f << 5) | s holds a block */
     uint32_t *heads;      /* per size class: its first block, GOMEM_NIL when empty */
@@ -107,6 +109,10 @@ void gomem_index_release(gomem_index *index);
  * GOMEM_ERR_INVALID_SIZE / GOMEM_ERR_OUT_OF_RANGE as gomem_index_free; nothing changes on error.
  * Sets no allocation boundary: the bytes extend the allocation just before them. O(log n). */
 gomem_status gomem_index_claim(gomem_index *index, size_t offset, size_t size);
+
+/* Bytes of metadata the index holds besides its nodes (pool) and its struct: the default index's
+ * class and edge tables, the hardened boundary map. */
+size_t gomem_index_metadata(const gomem_index *index);
 
 /* The argument checks shared by alloc and find, in both implementations. */
 static inline gomem_status gomem_index_check_request(const gomem_index *index, size_t size,

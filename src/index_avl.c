@@ -252,8 +252,9 @@ static inline uint32_t find_fit(const gomem_index *index, uint32_t size, uint32_
 }
 
 /* The primitives index_ops.h builds on. */
-static inline void find_neighbours(const gomem_index *index, uint32_t start, uint32_t *before,
-                                   uint32_t *after) {
+static inline void find_neighbours(const gomem_index *index, uint32_t start, uint32_t end,
+                                   uint32_t *before, uint32_t *after) {
+    (void)end; /* one descent by start finds both */
     const gomem_node *nodes = index->pool->nodes;
     *before = *after = NIL;
     for (uint32_t n = index->root[BY_START]; n != NIL;) {
@@ -280,6 +281,12 @@ static inline void set_bounds(gomem_index *index, uint32_t n, uint32_t start, ui
     node->start = start;
     node->end = end;
     size_changed(index, n, grew);
+}
+
+/* The tree keeps everything in its nodes. */
+static inline size_t blocks_metadata(const gomem_index *index) {
+    (void)index;
+    return 0;
 }
 
 static gomem_status blocks_init(gomem_index *index, gomem_nodepool *pool, size_t size) {

@@ -4,9 +4,11 @@
  * index_tlsf.c, index_treap.c and index_avl.c, after each has defined its primitives:
  *
  *   find_fit(index, size, alignment, &offset)   the block an allocation takes, or GOMEM_NIL
- *   find_neighbours(index, start, &before, &after)
+ *   find_neighbours(index, start, end, &before, &after)
  *                                                last block starting at or before `start`, first
- *                                                block after it (GOMEM_NIL when none)
+ *                                                block after it (GOMEM_NIL when none); `end` is
+ *                                                the end of the range asked about, a hint
+ *                                                (start < end)
  *   prepare_change(index)                        get what any one change may need (false: NOMEM,
  *                                                nothing changed); called before the first change
  *   link_block(index, n, next) / unlink_block(index, n)
@@ -16,6 +18,7 @@
  *                                                neighbours
  *   blocks_init / blocks_release / blocks_reset  the structure's part of gomem_index_init /
  *                                                _release / _reset (reset's size already checked)
+ *   blocks_metadata(index)                       bytes of metadata the structure holds
  *
  * so the logic is written once and each file still compiles it inline with its own primitives.
  * The GOMEM_HARDENED bookkeeping (hardened.h) is here too, so every index gets it.
@@ -68,6 +71,14 @@ gomem_status gomem_index_reset(gomem_index *index, size_t size) {
 #else
     return blocks_reset(index, size);
 #endif
+}
+
+size_t gomem_index_metadata(const gomem_index *index) {
+    size_t bytes = blocks_metadata(index);
+#if GOMEM_HARDENED
+    bytes += gomem_boundaries_footprint(index->size);
+#endif
+    return bytes;
 }
 
 gomem_status gomem_index_find(const gomem_index *index, size_t size, size_t alignment,
@@ -128,7 +139,7 @@ gomem_status gomem_index_claim(gomem_index *index, size_t offset, size_t size) {
     if (size == 0) return GOMEM_ERR_INVALID_SIZE;
     if (offset >= index->size || size > index->size - offset) return GOMEM_ERR_OUT_OF_RANGE;
     uint32_t before, after;
-    find_neighbours(index, (uint32_t)offset, &before, &after);
+    find_neighbours(index, (uint32_t)offset, (uint32_t)(offset + size), &before, &after);
     const gomem_node *nodes = index->pool->nodes;
     /* The block starting at or before offset must reach offset + size (then it holds offset). */
     if (before == GOMEM_NIL || nodes[before].end < offset + size) return GOMEM_ERR_NOMEM;
@@ -144,7 +155,7 @@ gomem_status gomem_index_free(gomem_index *index, size_t offset, size_t size) {
     uint32_t start = (uint32_t)offset, end = (uint32_t)(offset + size);
 
     uint32_t before, after;
-    find_neighbours(index, start, &before, &after);
+    find_neighbours(index, start, end, &before, &after);
     const gomem_node *nodes = index->pool->nodes;
     if ((before != GOMEM_NIL && nodes[before].end > start) ||
         (after != GOMEM_NIL && nodes[after].start < end))

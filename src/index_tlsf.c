@@ -104,7 +104,7 @@ static inline uint32_t bin_first_at_least(const gomem_index *index, uint32_t bin
 /* ---- the edge map: which block is the first to end in each granule ---- */
 
 /* n is linked and its bounds are final: it may now be the first block ending in its granule. */
-static void edge_add(gomem_index *index, uint32_t n) {
+static GOMEM_HOT_INLINE void edge_add(gomem_index *index, uint32_t n) {
     const gomem_node *nodes = index->pool->nodes;
     uint32_t granule = last_granule(&nodes[n]), prev = nodes[n].prev;
     if (prev != index->anchor && last_granule(&nodes[prev]) == granule) return; /* not the first */
@@ -113,7 +113,7 @@ static void edge_add(gomem_index *index, uint32_t n) {
 }
 
 /* n is still linked with the bounds it was filed under, and is about to leave its granule. */
-static void edge_remove(gomem_index *index, uint32_t n) {
+static GOMEM_HOT_INLINE void edge_remove(gomem_index *index, uint32_t n) {
     const gomem_node *nodes = index->pool->nodes;
     uint32_t granule = last_granule(&nodes[n]), prev = nodes[n].prev, next = nodes[n].next;
     if (prev != index->anchor && last_granule(&nodes[prev]) == granule) return; /* not the first */
@@ -140,9 +140,27 @@ static inline uint32_t or_nil(const gomem_index *index, uint32_t n) {
     return n == index->anchor ? NIL : n;
 }
 
-static inline void find_neighbours(const gomem_index *index, uint32_t start, uint32_t *before,
-                                   uint32_t *after) {
+static inline void find_neighbours(const gomem_index *index, uint32_t start, uint32_t end,
+                                   uint32_t *before, uint32_t *after) {
     const gomem_node *nodes = index->pool->nodes;
+    /* The common cases need no edge search: a range given back just before the hint (carve a
+     * block's front, give it back), whose other neighbour is the block before the hint unless
+     * that one starts inside the range; or just after it (frees in address order). */
+    uint32_t hint = index->hint;
+    if (hint != NIL) {
+        if (nodes[hint].start == end) {
+            uint32_t prev = nodes[hint].prev;
+            if (prev == index->anchor || nodes[prev].start <= start) {
+                *before = or_nil(index, prev);
+                *after = hint;
+                return;
+            }
+        } else if (nodes[hint].end == start) {
+            *before = hint;
+            *after = or_nil(index, nodes[hint].next);
+            return;
+        }
+    }
     uint32_t n = first_ending_after(index, start);
     if (n != index->anchor && nodes[n].start <= start) {
         *before = n;
@@ -159,7 +177,7 @@ static inline bool prepare_change(gomem_index *index) {
     return true;
 }
 
-static void link_block(gomem_index *index, uint32_t n, uint32_t next) {
+static GOMEM_HOT_INLINE void link_block(gomem_index *index, uint32_t n, uint32_t next) {
     gomem_node *nodes = index->pool->nodes;
     uint32_t after = next == NIL ? index->anchor : next, before = nodes[after].prev;
     nodes[n].prev = before;
@@ -169,20 +187,22 @@ static void link_block(gomem_index *index, uint32_t n, uint32_t next) {
     edge_add(index, n);
     if (!is_top(index, &nodes[n])) bin_insert(index, n);
     index->blocks++;
+    index->hint = n;
 }
 
-static void unlink_block(gomem_index *index, uint32_t n) {
+static GOMEM_HOT_INLINE void unlink_block(gomem_index *index, uint32_t n) {
     gomem_node *nodes = index->pool->nodes;
     if (!is_top(index, &nodes[n])) bin_remove(index, n, gomem_bin_of(block_size(&nodes[n])));
     edge_remove(index, n);
     uint32_t before = nodes[n].prev, after = nodes[n].next;
     nodes[before].next = after;
     nodes[after].prev = before;
+    if (index->hint == n) index->hint = NIL;
     gomem_node_give(index->pool, n);
     index->blocks--;
 }
 
-static void set_bounds(gomem_index *index, uint32_t n, uint32_t start, uint32_t end) {
+static GOMEM_HOT_INLINE void set_bounds(gomem_index *index, uint32_t n, uint32_t start, uint32_t end) {
     gomem_node *node = &index->pool->nodes[n]; /* nothing below takes a node: stays valid */
     bool was_top = is_top(index, node), now_top = end == index->size;
     uint32_t old_bin = was_top ? GOMEM_BIN_NONE : gomem_bin_of(block_size(node));
@@ -193,6 +213,7 @@ static void set_bounds(gomem_index *index, uint32_t n, uint32_t start, uint32_t 
     }
     node->end = end;
     node->start = start;
+    index->hint = n;
     uint32_t new_bin = now_top ? GOMEM_BIN_NONE : gomem_bin_of(end - start);
     if (new_bin == old_bin) return;
     if (!was_top) bin_remove(index, n, old_bin);
@@ -203,8 +224,9 @@ static void set_bounds(gomem_index *index, uint32_t n, uint32_t start, uint32_t 
 static inline uint32_t find_fit(const gomem_index *index, uint32_t size, uint32_t alignment,
                                 uint32_t *offset) {
     const gomem_node *nodes = index->pool->nodes;
-    uint32_t n, at, bin, own = gomem_bin_of(size);
+    uint32_t n, at, bin, own = GOMEM_BIN_NONE;
     if (index->fl_bits != 0) {
+        own = gomem_bin_of(size);
         n = index->heads[own]; /* own <= the class of index->size: checked by the caller */
         if (n != NIL && (at = gomem_block_aligned_fit(&nodes[n], size, alignment)) != UINT32_MAX)
             goto found;
@@ -226,6 +248,7 @@ static inline uint32_t find_fit(const gomem_index *index, uint32_t size, uint32_
     if (n != NIL && (at = gomem_block_aligned_fit(&nodes[n], size, alignment)) != UINT32_MAX)
         goto found;
     /* Only blocks too short for some alignments are left: try each one. */
+    if (own == GOMEM_BIN_NONE) return NIL; /* there are no classes */
     for (bin = own; (bin = bin_first_at_least(index, bin)) != GOMEM_BIN_NONE; bin++)
         for (n = index->heads[bin]; n != NIL; n = nodes[n].bin_next)
             if ((at = gomem_block_aligned_fit(&nodes[n], size, alignment)) != UINT32_MAX) goto found;
@@ -277,7 +300,12 @@ static void start_over(gomem_index *index, uint32_t keep, size_t size) {
     index->blocks = 0;
     index->size = (uint32_t)size;
     index->free_bytes = size;
+    index->hint = NIL;
     link_block(index, keep, NIL);
+}
+
+static inline size_t blocks_metadata(const gomem_index *index) {
+    return gomem_meta_footprint(index->meta_bytes);
 }
 
 static gomem_status blocks_init(gomem_index *index, gomem_nodepool *pool, size_t size) {
@@ -320,6 +348,7 @@ static void drop_blocks(gomem_index *index, uint32_t keep) {
 
 static void blocks_release(gomem_index *index) {
     drop_blocks(index, NIL);
+    index->hint = NIL;
     gomem_node_give(index->pool, index->anchor);
     gomem_meta_free(index->edge_words, index->meta_bytes);
     index->edge_words = NULL;

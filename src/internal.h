@@ -36,6 +36,15 @@
 #define GOMEM_UNLIKELY(x) (x)
 #endif
 
+/* For the few small functions on the allocation and free paths that the compiler would keep out
+ * of line (each has several callers). Builds for size (-Os/-Oz, the wasm module) leave the choice
+ * to the compiler, since forced copies cost module bytes. */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
+#define GOMEM_HOT_INLINE inline __attribute__((always_inline))
+#else
+#define GOMEM_HOT_INLINE inline
+#endif
+
 /* Debug builds check structural invariants after every mutation and stop at the first broken
  * one (assert); release builds compile the check away, so they never abort. */
 #if GOMEM_DEBUG
