@@ -230,6 +230,11 @@ static inline uint32_t find_fit(const gomem_index *index, uint32_t size, uint32_
         n = index->heads[own]; /* own <= the class of index->size: checked by the caller */
         if (n != NIL && (at = gomem_block_aligned_fit(&nodes[n], size, alignment)) != UINT32_MAX)
             goto found;
+    }
+    n = top_block(index);
+    if (n != NIL && (at = gomem_block_aligned_fit(&nodes[n], size, alignment)) != UINT32_MAX)
+        goto found;
+    if (index->fl_bits != 0) {
         bin = gomem_bin_at_least(size);
         if (bin != GOMEM_BIN_NONE && (bin = bin_first_at_least(index, bin)) != GOMEM_BIN_NONE) {
             n = index->heads[bin];
@@ -244,9 +249,6 @@ static inline uint32_t find_fit(const gomem_index *index, uint32_t size, uint32_
             }
         }
     }
-    n = top_block(index);
-    if (n != NIL && (at = gomem_block_aligned_fit(&nodes[n], size, alignment)) != UINT32_MAX)
-        goto found;
     /* Only blocks too short for some alignments are left: try each one. */
     if (own == GOMEM_BIN_NONE) return NIL; /* there are no classes */
     for (bin = own; (bin = bin_first_at_least(index, bin)) != GOMEM_BIN_NONE; bin++)
