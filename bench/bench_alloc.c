@@ -5,10 +5,10 @@
  *
  *   Index level (the seed's Allocator, 64 KiB range): Allocate (1 KiB alloc+free), AllocateSmall
  *   (64 B), AllocateLarge (8 KiB), SequentialAlloc (50 x 1 KiB, then free all), RandomAlloc
- *   (sizes rotating 64..4096), GetFreeSize.
- *   Scalable allocator: the same patterns through gomem_malloc/gomem_free, plus a mixed random
- *   pattern (8 B..8 KiB, 4096 live; one op frees a random live block and allocates another, in
- *   the steady state: the live set is made before the runs).
+ *   (sizes rotating 64..4096), GetFreeSize; and MixedRandom (below) over a 64 MiB range.
+ *   Scalable allocator: the same patterns through gomem_malloc/gomem_free, plus MixedRandom, a
+ *   mixed random pattern (8 B..8 KiB, 4096 live; one op frees a random live block and allocates
+ *   another, in the steady state: the live set is made before the runs).
  *   Arena creation: 1 MiB vs 16 MiB (create + destroy; and with the first byte touched).
  *   Contenders (--only takes these names): index, scalable, libc (whatever malloc the process
  *   has: glibc, an LD_PRELOADed peer, or the wasm C library's; --malloc-name names it), bump
@@ -24,7 +24,10 @@
 #define _POSIX_C_SOURCE 199309L /* clock_gettime under -std=c11 */
 #include "bench_common.h"
 
-enum { POOL = 64 * 1024, SEQUENTIAL = 50 };
+/* POOL: the index range of the seed's patterns; MIXED_POOL: MixedRandom's, large enough never to
+ * run out (its MIXED_LIVE blocks of at most 8 KiB hold 32 MiB at the most; the rest is room for
+ * fragmentation; a failed allocation aborts the benchmark). */
+enum { POOL = 64 * 1024, MIXED_POOL = 64 << 20, SEQUENTIAL = 50, MIXED_LIVE = 4096 };
 static const size_t rotating_sizes[] = {64, 128, 256, 512, 1024, 2048, 4096};
 #define ROTATING_COUNT (sizeof rotating_sizes / sizeof rotating_sizes[0])
 
@@ -56,6 +59,36 @@ static void index_random(void *s, size_t n) {
         if (gomem_index_alloc(s, size, 8, &offset) != GOMEM_OK) abort();
         ESCAPE(&offset);
         gomem_index_free(s, offset, size);
+    }
+}
+/* MixedRandom over offsets: the pointer version's shape and sizes (the same xorshift sequence), on
+ * an index of MIXED_POOL bytes. The live set is made on the first call and kept across calls; a
+ * call with n == 0 frees it. */
+static void index_mixed(void *s, size_t n) {
+    static size_t live[MIXED_LIVE], live_size[MIXED_LIVE];
+    static bool ready;
+    static uint64_t x;
+    if (n == 0) {
+        for (size_t i = 0; ready && i < MIXED_LIVE; i++) gomem_index_free(s, live[i], live_size[i]);
+        ready = false;
+        return;
+    }
+    if (!ready) {
+        x = 0x2545F4914F6CDD1Dull;
+        for (size_t i = 0; i < MIXED_LIVE; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            live_size[i] = 8 + (size_t)(x % 8185);
+            if (gomem_index_alloc(s, live_size[i], 8, &live[i]) != GOMEM_OK) abort();
+        }
+        ready = true;
+    }
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t slot = (size_t)(x >> 40) % MIXED_LIVE;
+        gomem_index_free(s, live[slot], live_size[slot]);
+        live_size[slot] = 8 + (size_t)(x % 8185);
+        if (gomem_index_alloc(s, live_size[slot], 8, &live[slot]) != GOMEM_OK) abort();
+        ESCAPE(&live[slot]);
     }
 }
 static void index_free_size(void *s, size_t n) {
@@ -102,7 +135,7 @@ static void index_free_size(void *s, size_t n) {
      * state only); a call with n == 0 frees it (main does so after measuring). */               \
     static void prefix##_mixed(void *s, size_t n) {                                                \
         (void)s;                                                                                   \
-        enum { LIVE = 4096 };                                                                      \
+        enum { LIVE = MIXED_LIVE };                                                                \
         static void *live[LIVE];                                                                   \
         static size_t live_size[LIVE];                                                             \
         static bool ready;                                                                         \
@@ -189,6 +222,7 @@ static void ratio_line(const char *what, bench_result ours, bench_result theirs)
 
 typedef struct pattern {
     const char *name;
+    size_t index_size; /* the range of the index index_fn runs on */
     bench_fn index_fn, sma_fn, libc_fn, bump_fn;
 } pattern;
 
@@ -199,17 +233,19 @@ int main(int argc, char **argv) {
                      NULL);
     bench_json_open();
     const gomem_page_info *pages = gomem_page_source();
-    printf("gomem bench_alloc: page source %s, features 0x%x, build %s, %d runs, median ns/op "
-           "(min..max), %s\n",
-           pages->name, gomem_features(), bench_opt.build, bench_opt.runs, BENCH_CLOCK_NAME);
+    printf("gomem bench_alloc: page source %s, features 0x%x, %s index, build %s, %d runs, median "
+           "ns/op (min..max), %s\n",
+           pages->name, gomem_features(), bench_index_kind(), bench_opt.build, bench_opt.runs,
+           BENCH_CLOCK_NAME);
 
     static const pattern patterns[] = {
-        {"Allocate", index_allocate, sma_allocate, libc_allocate, bump_allocate},
-        {"AllocateSmall", index_small, sma_small, libc_small, bump_small},
-        {"AllocateLarge", index_large, sma_large, libc_large, bump_large},
-        {"SequentialAlloc", index_sequential, sma_sequential, libc_sequential, bump_sequential},
-        {"RandomAlloc", index_random, sma_random, libc_random, bump_random},
-        {"MixedRandom", NULL, sma_mixed, libc_mixed, bump_mixed},
+        {"Allocate", POOL, index_allocate, sma_allocate, libc_allocate, bump_allocate},
+        {"AllocateSmall", POOL, index_small, sma_small, libc_small, bump_small},
+        {"AllocateLarge", POOL, index_large, sma_large, libc_large, bump_large},
+        {"SequentialAlloc", POOL, index_sequential, sma_sequential, libc_sequential,
+         bump_sequential},
+        {"RandomAlloc", POOL, index_random, sma_random, libc_random, bump_random},
+        {"MixedRandom", MIXED_POOL, index_mixed, sma_mixed, libc_mixed, bump_mixed},
     };
     const char *index_name = bench_gomem_name("gomem index");
     const char *sma_name = bench_gomem_name("gomem scalable");
@@ -218,14 +254,17 @@ int main(int argc, char **argv) {
     bool any_pattern = bench_enabled("index") || bench_enabled("scalable") ||
                        bench_enabled("libc") || bench_enabled("bump");
     if (any_pattern)
-        printf("\nAllocator patterns (index: 64 KiB range; scalable: default options)\n");
+        printf("\nAllocator patterns (index: 64 KiB range, MixedRandom 64 MiB; scalable: default "
+               "options)\n");
     for (size_t p = 0; any_pattern && p < sizeof patterns / sizeof patterns[0]; p++) {
         const pattern *pt = &patterns[p];
         bench_result index_result = {0, 0, 0, 0, 0}, sma_result = index_result,
                      libc_result = index_result;
-        if (pt->index_fn && bench_enabled("index")) {
-            gomem_index *index = gomem_index_create(POOL);
+        if (bench_enabled("index")) {
+            gomem_index *index = gomem_index_create(pt->index_size);
+            if (!index) abort();
             index_result = bench_measure(pt->index_fn, index);
+            pt->index_fn(index, 0); /* MixedRandom: free its live set */
             bench_report("allocator", pt->name, index_name, index_result);
             gomem_index_destroy(index);
         }

@@ -118,15 +118,27 @@ static inline bool bench_enabled(const char *name) {
     return false;
 }
 
+/* The free-block index the library was built with (GOMEM_INDEX), from gomem_features(): "tlsf"
+ * (the default), "treap" or "avl". */
+static inline const char *bench_index_kind(void) {
+    unsigned f = gomem_features();
+    return f & GOMEM_FEATURE_TLSF ? "tlsf" : f & GOMEM_FEATURE_TWOTREE ? "avl" : "treap";
+}
+
 /* A gomem contender's name: base, then the build options that change what is measured (from
- * gomem_features()), then --variant. Returns a static buffer (one of four, rotating). */
+ * gomem_features(): the index kind unless it is the default tlsf, so default builds keep their
+ * plain names, which bench/report.mjs tells from the variants), then --variant. Returns a static
+ * buffer (one of four, rotating). */
 static inline const char *bench_gomem_name(const char *base) {
     static char names[4][160];
     static int next;
     char *out = names[next++ & 3];
     unsigned f = gomem_features();
     char tags[96] = "";
-    if (f & GOMEM_FEATURE_TWOTREE) strcat(tags, ", two-tree");
+    if (!(f & GOMEM_FEATURE_TLSF)) {
+        strcat(tags, ", ");
+        strcat(tags, bench_index_kind());
+    }
     if (f & GOMEM_FEATURE_BUDDY) strcat(tags, ", buddy");
     if (f & GOMEM_FEATURE_DISABLE_RM) strcat(tags, ", RM off");
     if (f & GOMEM_FEATURE_HARDENED) strcat(tags, ", hardened");

@@ -422,24 +422,24 @@ function chartFor(list, file, title, yLabel, subtitle) {
 
 // --- allocator patterns ---
 function allocatorSection(platform) {
-  const list = select((r) => r.group === 'allocator' && r.platform === platform && !/two-tree|buddy|-O2|hardened/.test(r.contender));
+  const list = select((r) => r.group === 'allocator' && r.platform === platform && !/\b(treap|avl)\b|two-tree|buddy|-O2|hardened/.test(r.contender));
   if (!list.length) return;
   md.push(`### Allocator patterns, ${platformName[platform]}`);
   md.push(platform === 'native'
-    ? 'The seed\'s `allocator_bench_test.go` patterns (index: one 64 KiB range; scalable: `gomem_malloc`/`gomem_free`, default options), each contender on identical calls. The peers are the same benchmark binary with the peer\'s library in `LD_PRELOAD`, so its `malloc`/`free` is the peer\'s; bump is the floor (a pointer bumped through a 64 MiB region, free does nothing).'
+    ? 'The seed\'s `allocator_bench_test.go` patterns (index: the default tlsf index over one 64 KiB range, MixedRandom over 64 MiB; scalable: `gomem_malloc`/`gomem_free`, default options), each contender on identical calls. The peers are the same benchmark binary with the peer\'s library in `LD_PRELOAD`, so its `malloc`/`free` is the peer\'s; bump is the floor (a pointer bumped through a 16 MiB region, free does nothing).'
     : 'The same benchmark compiled to wasm and run under Node (`--no-liftoff`); each build\'s peer is the C library\'s malloc linked into the same module. gomem is measured in each build (named after it), bump in the WASI build.');
   md.push(timeTables(list));
   const f = chartFor(list, `allocator-${platform}.svg`, `Allocator patterns, ${platformName[platform]}: ns per operation (lower is better)`, 'ns per operation', 'median of the measured runs');
   if (f) md.push(`![allocator patterns, ${platform}](${f})`);
 }
 
-// --- build-option variants (two-tree, buddy, -O2) ---
+// --- build-option variants (treap and avl index, buddy, -O2) ---
 function variantSection() {
   const list = select((r) => r.group === 'allocator' && r.platform === 'native' && isOurs(r.contender));
   const variants = sortContenders(list.map((r) => r.contender));
   if (variants.length <= 2) return;
-  md.push('### Build options: two-tree vs treap index, buddy pools, distribution flags (native)');
-  md.push('Separate builds of the same benchmark (`-DGOMEM_TWOTREE=ON`, `-DGOMEM_BUDDY=ON`, and the default options compiled with Debian\'s package flags instead of `-O3`, the flags the peers were built with).');
+  md.push('### Build options: tlsf vs treap vs two-tree (avl) index, buddy pools, distribution flags (native)');
+  md.push('Separate builds of the same benchmark: the default (tlsf index) against `-DGOMEM_INDEX=treap` (first fit), `-DGOMEM_INDEX=avl` (two AVL trees, best fit), `-DGOMEM_BUDDY=ON`, and the default options compiled with Debian\'s package flags instead of `-O3`, the flags the peers were built with.');
   md.push(timeTables(list));
   const f = chartFor(list, 'variants-native.svg', 'gomem build options, native: ns per operation (lower is better)', 'ns per operation');
   if (f) md.push(`![build options](${f})`);

@@ -15,14 +15,14 @@
 # quick run never replaces the full report.
 #
 # What runs:
-#   native, build/bench (default options): bench_alloc (index, scalable, glibc malloc, bump,
+#   native, build/bench (default options: the tlsf index): bench_alloc (index, scalable, glibc malloc, bump,
 #     arena creation), bench_memory (buffer list, reader, cross-buffer reads, recyclable memory)
 #     and bench_media (1, 10 and 100 streams; gomem, glibc, bump);
 #   native peers: the same bench_alloc and bench_media binaries with LD_PRELOAD of mimalloc,
 #     jemalloc and tcmalloc (Debian's libmimalloc2.0, libjemalloc2, libtcmalloc-minimal4, installed
 #     here when missing; a peer that cannot be had is reported as not measured);
-#   full run only: builds build/bench-twotree (-DGOMEM_TWOTREE=ON), build/bench-buddy
-#     (-DGOMEM_BUDDY=ON), build/bench-disable-rm (-DGOMEM_DISABLE_RM=ON), build/bench-heap
+#   full run only: builds build/bench-treap (-DGOMEM_INDEX=treap), build/bench-avl
+#     (-DGOMEM_INDEX=avl), build/bench-buddy (-DGOMEM_BUDDY=ON), build/bench-disable-rm (-DGOMEM_DISABLE_RM=ON), build/bench-heap
 #     (-DGOMEM_MMAP=OFF) and build/bench-o2 (default options at Debian's package flags, the flags
 #     the peers were built with);
 #   wasm: scripts/bench-wasm.sh (WASI, Emscripten dlmalloc and emmalloc builds; --quick: WASI);
@@ -101,12 +101,13 @@ done
 common=(-DCMAKE_BUILD_TYPE=Release -DGOMEM_BUILD_TESTS=OFF -DGOMEM_BUILD_EXAMPLES=OFF
         -DGOMEM_BUILD_BENCH=ON)
 # label|dir|what|cmake options
-builds=("native|build/bench|default options, Release (-O3)|")
+builds=("native|build/bench|default options (the tlsf index), Release (-O3)|")
 if ! $quick; then
   distro_flags=$(dpkg-buildflags --get CFLAGS 2>/dev/null || echo "-g -O2 -fstack-protector-strong -Wformat -Werror=format-security")
   distro_ldflags=$(dpkg-buildflags --get LDFLAGS 2>/dev/null || echo "-Wl,-z,relro")
   builds+=(
-    "native-twotree|build/bench-twotree|-DGOMEM_TWOTREE=ON: the two-AVL-tree index|-DGOMEM_TWOTREE=ON"
+    "native-treap|build/bench-treap|-DGOMEM_INDEX=treap: the treap index (first fit)|-DGOMEM_INDEX=treap"
+    "native-avl|build/bench-avl|-DGOMEM_INDEX=avl: the two-AVL-tree index (best fit)|-DGOMEM_INDEX=avl"
     "native-buddy|build/bench-buddy|-DGOMEM_BUDDY=ON: arenas carved from buddy pools|-DGOMEM_BUDDY=ON"
     "native-disable-rm|build/bench-disable-rm|-DGOMEM_DISABLE_RM=ON: recyclable memory on the C heap|-DGOMEM_DISABLE_RM=ON"
     "native-heap|build/bench-heap|-DGOMEM_MMAP=OFF: pages from the C heap|-DGOMEM_MMAP=OFF"
@@ -149,8 +150,10 @@ $bin/bench_alloc "${quick_args[@]}" --build native --only bump \
   --json "$raw/alloc-native-bump.json" | sed -n '/ns\/op/p'
 if ! $quick; then
   echo "-- build options"
-  build/bench-twotree/bench/bench_alloc --build native-twotree --only index,scalable \
-    --json "$raw/alloc-native-twotree.json" | sed -n '/ns\/op/p'
+  for index in treap avl; do
+    build/bench-$index/bench/bench_alloc --build native-$index --only index,scalable \
+      --json "$raw/alloc-native-$index.json" | sed -n '/ns\/op/p'
+  done
   build/bench-buddy/bench/bench_alloc --build native-buddy --only scalable \
     --json "$raw/alloc-native-buddy.json" | sed -n '/ns\/op/p'
   build/bench-o2/bench/bench_alloc --build native-o2 --only index,scalable \
@@ -185,7 +188,8 @@ for p in "${peers[@]}"; do
 done
 media native bump $bin/bench_media --only bump
 if ! $quick; then
-  media native-twotree gomem-twotree build/bench-twotree/bench/bench_media --only gomem
+  media native-treap gomem-treap build/bench-treap/bench/bench_media --only gomem
+  media native-avl gomem-avl build/bench-avl/bench/bench_media --only gomem
   media native-buddy gomem-buddy build/bench-buddy/bench/bench_media --only gomem
   media native-o2 gomem-o2 build/bench-o2/bench/bench_media --only gomem --variant "distro -O2 flags"
 fi
@@ -259,7 +263,7 @@ else
   note "JS benchmarks skipped (--no-js)"
 fi
 
-$quick && note "--quick: no build-option variants (two-tree, buddy, RM off, heap pages, -O2), 5 shorter runs per figure"
+$quick && note "--quick: no build-option variants (treap, avl, buddy, RM off, heap pages, -O2), 5 shorter runs per figure"
 note "load average at the end: $(load); native part $native_seconds s, total $((SECONDS - started)) s"
 
 # ---- report -------------------------------------------------------------------------------------

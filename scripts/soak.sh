@@ -3,7 +3,7 @@
 #   SOAK_OPS      operations (default 1e8; about 2 minutes on 2 cores, see README)
 #   SOAK_SEED     seed of the walk (default 20261125)
 #   SOAK_LIVE_MB  live set to hold steady, in MB (default 20)
-# Extra arguments are passed to cmake, e.g. scripts/soak.sh -DGOMEM_TWOTREE=ON.
+# Extra arguments are passed to cmake, e.g. scripts/soak.sh -DGOMEM_INDEX=treap.
 # Exits non-zero when an invariant check, a tag check, the growth trend or the recycle check fails.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

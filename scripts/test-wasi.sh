@@ -3,7 +3,7 @@
 # (clang --target=wasm32-wasi + wasi-libc, cmake/wasi-toolchain.cmake) into build/wasi and runs
 # every test as a .wasm under Node's node:wasi (scripts/wasi-run.mjs), through ctest.
 # Installs the cross toolchain through apt when it is missing (like scripts/setup.sh does for the
-# native tools). Extra arguments go to the CMake configure step, e.g. -DGOMEM_TWOTREE=ON.
+# native tools). Extra arguments go to the CMake configure step, e.g. -DGOMEM_INDEX=treap.
 # Exits non-zero when the build or any test fails.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

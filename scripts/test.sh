@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # npm test: builds and runs every test of the project.
-#   - the native suite in each build-option combination (default, GOMEM_TWOTREE, GOMEM_BUDDY,
-#     GOMEM_DISABLE_RM, GOMEM_THREADS, GOMEM_DEBUG, GOMEM_MMAP=OFF);
-#   - the default suite under AddressSanitizer + UndefinedBehaviorSanitizer, the threaded build
-#     under ThreadSanitizer, and the default build once under valgrind memcheck;
+#   - the native suite in each build-option combination: default (the tlsf index), each other
+#     free-block index (GOMEM_INDEX=treap, GOMEM_INDEX=avl), and on the default index GOMEM_BUDDY,
+#     GOMEM_DISABLE_RM, GOMEM_THREADS, GOMEM_DEBUG, GOMEM_MMAP=OFF;
+#   - GOMEM_HARDENED with the treap index, and with the avl index plus GOMEM_BUDDY under
+#     AddressSanitizer + UndefinedBehaviorSanitizer;
+#   - the default suite (tlsf) under AddressSanitizer + UndefinedBehaviorSanitizer, the threaded
+#     build (tlsf) under ThreadSanitizer, and the default build once under valgrind memcheck;
 #   - the libFuzzer targets over their saved corpus plus a few seconds of fuzzing each;
 #   - the WASI build: the suite and the memory.grow tests under node:wasi;
 #   - the freestanding wasm module, built and shrunk with wasm-opt (sizes printed), and the JS
@@ -25,14 +28,16 @@ ensure_packages cmake:cmake gcc:gcc make:make valgrind:valgrind pkg-config:pkg-c
 
 configs=(
   "default|"
-  "twotree|-DGOMEM_TWOTREE=ON"
+  "treap|-DGOMEM_INDEX=treap"
+  "avl|-DGOMEM_INDEX=avl"
   "buddy|-DGOMEM_BUDDY=ON -DGOMEM_BUDDY_POOL_SIZE=1048576"
   "disable-rm|-DGOMEM_DISABLE_RM=ON"
   "threads|-DGOMEM_THREADS=ON"
   "debug|-DGOMEM_DEBUG=ON -DCMAKE_BUILD_TYPE=Debug"
   "heap-pages|-DGOMEM_MMAP=OFF"
   "asan-ubsan|-DGOMEM_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=RelWithDebInfo"
-  "twotree-hardened-asan|-DGOMEM_TWOTREE=ON -DGOMEM_BUDDY=ON -DGOMEM_HARDENED=ON -DGOMEM_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=RelWithDebInfo"
+  "treap-hardened|-DGOMEM_INDEX=treap -DGOMEM_HARDENED=ON"
+  "avl-hardened-asan|-DGOMEM_INDEX=avl -DGOMEM_BUDDY=ON -DGOMEM_HARDENED=ON -DGOMEM_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=RelWithDebInfo"
   "threads-tsan|-DGOMEM_THREADS=ON -DGOMEM_SANITIZE=thread -DCMAKE_BUILD_TYPE=RelWithDebInfo"
   "valgrind|-DGOMEM_TEST_VALGRIND=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo"
 )
