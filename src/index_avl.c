@@ -196,8 +196,8 @@ static uint32_t neighbour(const gomem_node *nodes, unsigned t, uint32_t n, unsig
 }
 
 /* Node n (start and end set) becomes a free block: into both trees. */
-static void link_block(gomem_index *index, uint32_t n, uint32_t next) {
-    (void)next; /* the start tree finds n's place itself */
+static void link_block(gomem_index *index, uint32_t n, uint32_t next, bool as_hint) {
+    (void)next, (void)as_hint; /* the start tree finds n's place itself */
     tree_insert(index, BY_START, n);
     tree_insert(index, BY_SIZE, n);
     index->blocks++;
@@ -299,7 +299,7 @@ static gomem_status blocks_init(gomem_index *index, gomem_nodepool *pool, size_t
     index->free_bytes = size;
     pool->nodes[n].start = 0;
     pool->nodes[n].end = (uint32_t)size;
-    link_block(index, n, NIL);
+    link_block(index, n, NIL, false);
     return GOMEM_OK;
 }
 

@@ -11,9 +11,11 @@
  *                                                (start < end)
  *   prepare_change(index)                        get what any one change may need (false: NOMEM,
  *                                                nothing changed); called before the first change
- *   link_block(index, n, next) / unlink_block(index, n)
+ *   link_block(index, n, next, as_hint) / unlink_block(index, n)
  *                                                add a node (bounds set) just before free block
- *                                                `next` (GOMEM_NIL: last) / remove and recycle one
+ *                                                `next` (GOMEM_NIL: last), as the block the next
+ *                                                operation likely touches or not / remove and
+ *                                                recycle one
  *   set_bounds(index, n, start, end)             move n's bounds; it stays between its address
  *                                                neighbours
  *   blocks_init / blocks_release / blocks_reset  the structure's part of gomem_index_init /
@@ -95,7 +97,7 @@ gomem_status gomem_index_find(const gomem_index *index, size_t size, size_t alig
 /* Take [at, at + size) out of free block n, which holds it: the bytes after it stay free in n, the
  * bytes before it (an alignment gap, or what a claim leaves) in n or in a new node, taken before
  * anything changes so that a failure (NOMEM) leaves the index as it was. */
-static gomem_status take_range(gomem_index *index, uint32_t n, uint32_t at, uint32_t size) {
+static GOMEM_HOT_INLINE gomem_status take_range(gomem_index *index, uint32_t n, uint32_t at, uint32_t size) {
     if (!prepare_change(index)) return GOMEM_ERR_NOMEM;
     const gomem_node *nodes = index->pool->nodes;
     uint32_t start = nodes[n].start, end = nodes[n].end, taken_end = at + size;
@@ -113,7 +115,7 @@ static gomem_status take_range(gomem_index *index, uint32_t n, uint32_t at, uint
         gomem_node *gap_node = &index->pool->nodes[gap];
         gap_node->start = start;
         gap_node->end = at;
-        link_block(index, gap, n);
+        link_block(index, gap, n, false);
     }
     index->free_bytes -= size;
     return GOMEM_OK;
@@ -184,7 +186,7 @@ gomem_status gomem_index_free(gomem_index *index, size_t offset, size_t size) {
         gomem_node *node = &index->pool->nodes[n];
         node->start = start;
         node->end = end;
-        link_block(index, n, after);
+        link_block(index, n, after, true);
     }
     index->free_bytes += size;
 #if GOMEM_HARDENED

@@ -44,9 +44,12 @@ static inline uint32_t last_granule(const gomem_node *node) {
 
 /* ---- size classes ---- */
 
-/* The top block (the free block that ends where the index ends) stays out of the classes: it is
- * used only when no class fits, and allocations carve it from the front, so a fresh index hands
- * out addresses in order and a free next to it merges without touching a class. */
+/* Two blocks stay out of the classes, so that they change size without moving between lists:
+ *   - the top block (the free block that ends where the index ends): a fresh index hands out
+ *     addresses in order from it, and a free next to it merges without touching a class;
+ *   - the hint (index->hint): the block last resized or made by a free, where the next
+ *     allocation or free most likely happens (dlmalloc's "designated victim" plays this part).
+ * Both are tried right after the request's own class. */
 static inline bool is_top(const gomem_index *index, const gomem_node *node) {
     return node->end == index->size;
 }
@@ -140,7 +143,7 @@ static inline uint32_t or_nil(const gomem_index *index, uint32_t n) {
     return n == index->anchor ? NIL : n;
 }
 
-static inline void find_neighbours(const gomem_index *index, uint32_t start, uint32_t end,
+static GOMEM_HOT_INLINE void find_neighbours(const gomem_index *index, uint32_t start, uint32_t end,
                                    uint32_t *before, uint32_t *after) {
     const gomem_node *nodes = index->pool->nodes;
     /* The common cases need no edge search: a range given back just before the hint (carve a
@@ -177,7 +180,20 @@ static inline bool prepare_change(gomem_index *index) {
     return true;
 }
 
-static GOMEM_HOT_INLINE void link_block(gomem_index *index, uint32_t n, uint32_t next) {
+/* Whether n is on a class list: every block is, but the top block and the hint. */
+static inline bool is_binned(const gomem_index *index, uint32_t n) {
+    return n != index->hint && !is_top(index, &index->pool->nodes[n]);
+}
+
+/* Make n (linked, off every class list) the hint; the old hint joins its class. */
+static GOMEM_HOT_INLINE void make_hint(gomem_index *index, uint32_t n) {
+    uint32_t old = index->hint;
+    index->hint = n;
+    if (old != NIL && old != n && !is_top(index, &index->pool->nodes[old])) bin_insert(index, old);
+}
+
+static GOMEM_HOT_INLINE void link_block(gomem_index *index, uint32_t n, uint32_t next,
+                                        bool as_hint) {
     gomem_node *nodes = index->pool->nodes;
     uint32_t after = next == NIL ? index->anchor : next, before = nodes[after].prev;
     nodes[n].prev = before;
@@ -185,27 +201,33 @@ static GOMEM_HOT_INLINE void link_block(gomem_index *index, uint32_t n, uint32_t
     nodes[before].next = n;
     nodes[after].prev = n;
     edge_add(index, n);
-    if (!is_top(index, &nodes[n])) bin_insert(index, n);
     index->blocks++;
-    index->hint = n;
+    if (as_hint)
+        make_hint(index, n);
+    else if (!is_top(index, &nodes[n]))
+        bin_insert(index, n);
 }
 
 static GOMEM_HOT_INLINE void unlink_block(gomem_index *index, uint32_t n) {
     gomem_node *nodes = index->pool->nodes;
-    if (!is_top(index, &nodes[n])) bin_remove(index, n, gomem_bin_of(block_size(&nodes[n])));
+    if (n == index->hint)
+        index->hint = NIL;
+    else if (!is_top(index, &nodes[n]))
+        bin_remove(index, n, gomem_bin_of(block_size(&nodes[n])));
     edge_remove(index, n);
     uint32_t before = nodes[n].prev, after = nodes[n].next;
     nodes[before].next = after;
     nodes[after].prev = before;
-    if (index->hint == n) index->hint = NIL;
     gomem_node_give(index->pool, n);
     index->blocks--;
 }
 
-static GOMEM_HOT_INLINE void set_bounds(gomem_index *index, uint32_t n, uint32_t start, uint32_t end) {
+/* n's bounds change, and n becomes the hint: it is where the next free or allocation most likely
+ * happens, and a hint changes size without moving between classes. */
+static GOMEM_HOT_INLINE void set_bounds(gomem_index *index, uint32_t n, uint32_t start,
+                                        uint32_t end) {
     gomem_node *node = &index->pool->nodes[n]; /* nothing below takes a node: stays valid */
-    bool was_top = is_top(index, node), now_top = end == index->size;
-    uint32_t old_bin = was_top ? GOMEM_BIN_NONE : gomem_bin_of(block_size(node));
+    if (is_binned(index, n)) bin_remove(index, n, gomem_bin_of(block_size(node)));
     if (end != node->end && gomem_edge_granule(end - 1) != last_granule(node)) {
         edge_remove(index, n);
         node->end = end;
@@ -213,48 +235,67 @@ static GOMEM_HOT_INLINE void set_bounds(gomem_index *index, uint32_t n, uint32_t
     }
     node->end = end;
     node->start = start;
-    index->hint = n;
-    uint32_t new_bin = now_top ? GOMEM_BIN_NONE : gomem_bin_of(end - start);
-    if (new_bin == old_bin) return;
-    if (!was_top) bin_remove(index, n, old_bin);
-    if (!now_top) bin_insert(index, n);
+    make_hint(index, n);
 }
 
-/* The block an allocation of `size` bytes aligned to `alignment` takes (see the top comment). */
-static inline uint32_t find_fit(const gomem_index *index, uint32_t size, uint32_t alignment,
-                                uint32_t *offset) {
+/* find_fit past its first two tries: the hint or the lowest larger class, whichever is the
+ * better fit (the hint counts as a block of its own class), then every block that may still fit.
+ * Out of line: the common allocations never get here. */
+static uint32_t find_fit_in_classes(const gomem_index *index, uint32_t size, uint32_t alignment,
+                                    uint32_t own, uint32_t *offset) {
     const gomem_node *nodes = index->pool->nodes;
-    uint32_t n, at, bin, own = GOMEM_BIN_NONE;
-    if (index->fl_bits != 0) {
-        own = gomem_bin_of(size);
-        n = index->heads[own]; /* own <= the class of index->size: checked by the caller */
-        if (n != NIL && (at = gomem_block_aligned_fit(&nodes[n], size, alignment)) != UINT32_MAX)
-            goto found;
-    }
-    n = top_block(index);
-    if (n != NIL && (at = gomem_block_aligned_fit(&nodes[n], size, alignment)) != UINT32_MAX)
+    uint32_t n, at, bin = gomem_bin_at_least(size);
+    if (bin != GOMEM_BIN_NONE) bin = bin_first_at_least(index, bin);
+    uint32_t hint = index->hint;
+    if (hint != NIL && (bin == GOMEM_BIN_NONE || gomem_bin_of(block_size(&nodes[hint])) <= bin) &&
+        (at = gomem_block_aligned_fit(&nodes[hint], size, alignment)) != UINT32_MAX) {
+        n = hint;
         goto found;
-    if (index->fl_bits != 0) {
-        bin = gomem_bin_at_least(size);
+    }
+    if (bin != GOMEM_BIN_NONE) {
+        n = index->heads[bin];
+        if ((at = gomem_block_aligned_fit(&nodes[n], size, alignment)) != UINT32_MAX) goto found;
+        /* Big enough but misaligned: a class whose blocks fit wherever they start. */
+        uint64_t anywhere = (uint64_t)size + alignment - 1;
+        bin = anywhere <= UINT32_MAX ? gomem_bin_at_least((uint32_t)anywhere) : GOMEM_BIN_NONE;
         if (bin != GOMEM_BIN_NONE && (bin = bin_first_at_least(index, bin)) != GOMEM_BIN_NONE) {
             n = index->heads[bin];
-            if ((at = gomem_block_aligned_fit(&nodes[n], size, alignment)) != UINT32_MAX) goto found;
-            /* Big enough but misaligned: a class whose blocks fit wherever they start. */
-            uint64_t anywhere = (uint64_t)size + alignment - 1;
-            bin = anywhere <= UINT32_MAX ? gomem_bin_at_least((uint32_t)anywhere) : GOMEM_BIN_NONE;
-            if (bin != GOMEM_BIN_NONE && (bin = bin_first_at_least(index, bin)) != GOMEM_BIN_NONE) {
-                n = index->heads[bin];
-                at = gomem_block_aligned_fit(&nodes[n], size, alignment);
-                goto found;
-            }
+            at = gomem_block_aligned_fit(&nodes[n], size, alignment);
+            goto found;
         }
     }
     /* Only blocks too short for some alignments are left: try each one. */
-    if (own == GOMEM_BIN_NONE) return NIL; /* there are no classes */
+    if (hint != NIL && (at = gomem_block_aligned_fit(&nodes[hint], size, alignment)) != UINT32_MAX) {
+        n = hint;
+        goto found;
+    }
     for (bin = own; (bin = bin_first_at_least(index, bin)) != GOMEM_BIN_NONE; bin++)
         for (n = index->heads[bin]; n != NIL; n = nodes[n].bin_next)
             if ((at = gomem_block_aligned_fit(&nodes[n], size, alignment)) != UINT32_MAX) goto found;
     return NIL;
+found:
+    *offset = at;
+    return n;
+}
+
+/* The block an allocation of `size` bytes aligned to `alignment` takes (see the top comment). */
+static GOMEM_HOT_INLINE uint32_t find_fit(const gomem_index *index, uint32_t size,
+                                          uint32_t alignment, uint32_t *offset) {
+    const gomem_node *nodes = index->pool->nodes;
+    uint32_t own = gomem_bin_of(size); /* <= the class of index->size: checked by the caller */
+    uint32_t n = index->heads[own], hint = index->hint, at;
+    if (n != NIL && (at = gomem_block_aligned_fit(&nodes[n], size, alignment)) != UINT32_MAX)
+        goto found;
+    /* The hint counts as a block of its own class; as the top block, it is tried next anyway. */
+    bool hint_is_top = hint != NIL && is_top(index, &nodes[hint]);
+    n = hint;
+    if (n != NIL && (hint_is_top || gomem_bin_of(block_size(&nodes[n])) == own) &&
+        (at = gomem_block_aligned_fit(&nodes[n], size, alignment)) != UINT32_MAX)
+        goto found;
+    n = hint_is_top ? NIL : top_block(index);
+    if (n != NIL && (at = gomem_block_aligned_fit(&nodes[n], size, alignment)) != UINT32_MAX)
+        goto found;
+    return find_fit_in_classes(index, size, alignment, own, offset);
 found:
     *offset = at;
     return n;
@@ -303,7 +344,7 @@ static void start_over(gomem_index *index, uint32_t keep, size_t size) {
     index->size = (uint32_t)size;
     index->free_bytes = size;
     index->hint = NIL;
-    link_block(index, keep, NIL);
+    link_block(index, keep, NIL, true);
 }
 
 static inline size_t blocks_metadata(const gomem_index *index) {
@@ -395,8 +436,9 @@ static gomem_status blocks_reset(gomem_index *index, size_t size) {
 
 size_t gomem_index_largest_free(const gomem_index *index) {
     const gomem_node *nodes = index->pool->nodes;
-    uint32_t top = top_block(index);
+    uint32_t top = top_block(index), hint = index->hint;
     uint32_t largest = top == NIL ? 0 : block_size(&nodes[top]);
+    if (hint != NIL && block_size(&nodes[hint]) > largest) largest = block_size(&nodes[hint]);
     if (index->fl_bits == 0) return largest;
     uint32_t first_level = gomem_bin_log2(index->fl_bits);
     uint32_t bin = (first_level << GOMEM_BIN_SL_BITS) | gomem_bin_log2(index->sl_bits[first_level]);
@@ -433,8 +475,8 @@ static bool address_list_holds(const gomem_index *index) {
            bytes == index->free_bytes && index->free_bytes <= index->size;
 }
 
-/* Every class list: its blocks belong there, links hold, bits match; every block but the top is
- * on one. */
+/* Every class list: its blocks belong there, links hold, bits match; every block but the top and
+ * the hint is on one. */
 static bool classes_hold(const gomem_index *index) {
     const gomem_node *nodes = index->pool->nodes;
     uint32_t count = 0;
@@ -446,11 +488,13 @@ static bool classes_hold(const gomem_index *index) {
             return false;
         for (uint32_t n = index->heads[bin], prev = NIL; n != NIL; prev = n, n = nodes[n].bin_next) {
             if (n >= index->pool->used || nodes[n].bin_prev != prev || count++ > index->blocks ||
-                gomem_bin_of(block_size(&nodes[n])) != bin || is_top(index, &nodes[n]))
+                gomem_bin_of(block_size(&nodes[n])) != bin || !is_binned(index, n))
                 return false;
         }
     }
-    return count + (top_block(index) != NIL) == index->blocks;
+    uint32_t top = top_block(index), hint = index->hint;
+    uint32_t unbinned = (uint32_t)(top != NIL) + (uint32_t)(hint != NIL && hint != top);
+    return count + unbinned == index->blocks;
 }
 
 /* Each granule's bit, table entry and summary bits against the address list. */

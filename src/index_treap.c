@@ -236,8 +236,8 @@ static inline bool prepare_change(gomem_index *index) {
 }
 
 /* The tree finds n's place by its start; the hint is for indexes without one. */
-static inline void link_block(gomem_index *index, uint32_t n, uint32_t next) {
-    (void)next;
+static inline void link_block(gomem_index *index, uint32_t n, uint32_t next, bool as_hint) {
+    (void)next, (void)as_hint;
     insert_node(index, n);
 }
 
