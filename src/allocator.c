@@ -128,6 +128,11 @@ static size_t arena_before(const gomem_allocator *allocator, const void *ptr) {
 }
 
 static inline gomem_arena *arena_holding(const gomem_allocator *allocator, const void *ptr) {
+    /* The arena that served the last malloc holds most frees of short-lived blocks. */
+    if (allocator->arena_count != 0) {
+        gomem_arena *current = &allocator->arenas[allocator->current];
+        if (gomem_arena_contains(current, ptr)) return current;
+    }
     uint32_t position = gomem_arena_map_find(&allocator->map, ptr);
     return position == 0 ? NULL : &allocator->arenas[position - 1];
 }
