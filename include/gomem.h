@@ -135,23 +135,37 @@ typedef struct gomem_block {
 /* Visitor for walks; return false to stop the walk early. */
 typedef bool (*gomem_block_visitor)(void *context, gomem_block block);
 
-/* Create an index over [0, size) with every byte free. Node memory comes from the page source.
- * Fails (NULL) when size is 0 or above GOMEM_ARENA_LIMIT, or on out-of-memory. O(1). */
+/* Create an index over [0, size) with every byte free. Node memory comes from the page source;
+ * the default index also takes a metadata block of about size / 64 bytes (size classes, edge
+ * bitmap and a first-block entry per 256 bytes; natively untouched pages stay uncommitted).
+ * Fails (NULL) when size is 0 or above GOMEM_ARENA_LIMIT, or on out-of-memory. O(1) plus zeroing
+ * about size / 1024 bytes of that block. */
 gomem_index *gomem_index_create(size_t size);
 
 /* Release the index and its nodes. NULL is a no-op. O(nodes). */
 void gomem_index_destroy(gomem_index *index);
 
-/* Take `size` bytes starting at the first `alignment`-aligned offset of a free block.
- * Default index, address-ordered first fit: the lowest block of at least `size` bytes if it holds
- * them once aligned, else the lowest block of at least size + alignment - 1 bytes (which holds
- * them wherever it starts), else the lowest block that holds them at all. GOMEM_TWOTREE: best fit,
- * the smallest block that holds them, lowest address on ties. Bytes skipped for alignment stay
+/* Take `size` bytes starting at the first `alignment`-aligned offset of a free block. Which block:
+ *   GOMEM_INDEX=tlsf (default), good fit over size classes (each 1/32 of a power of two wide,
+ *     exact below 64 bytes): the first block of the request's own class if it holds them (the
+ *     most recently freed first), else the block last resized or made by a free (the "hint") if
+ *     it is of that class, else the top block (the one that ends where the index ends), else the
+ *     hint or the first block of the lowest class whose every block holds them, whichever class
+ *     is lower, else a class whose blocks hold them wherever they start, else any block that
+ *     holds them. Not address order: do not rely on placement.
+ *   GOMEM_INDEX=treap, address-ordered first fit: the lowest block of at least `size` bytes if it
+ *     holds them once aligned, else the lowest block of at least size + alignment - 1 bytes,
+ *     else the lowest block that holds them at all.
+ *   GOMEM_INDEX=avl (GOMEM_TWOTREE): best fit, the smallest block that holds them, lowest address
+ *     on ties.
+ * Allocations are carved from the front of the chosen block; bytes skipped for alignment stay
  * free. alignment must be a power of two (1 for none) up to GOMEM_MAX_ALIGNMENT.
  * Returns GOMEM_OK and the offset, or GOMEM_ERR_INVALID_SIZE (size 0 or > index size),
  * GOMEM_ERR_INVALID_ARGUMENT (alignment), GOMEM_ERR_NOMEM (no block fits, or a node for the
  * alignment gap could not be had); on failure *offset is untouched and nothing changes.
- * Expected O(log n) in the number of free blocks. */
+ * tlsf: O(1), except when only blocks too short for some alignments are left, then linear in the
+ * blocks of the classes between `size` and size + alignment - 1; treap and avl: expected
+ * O(log n) in the number of free blocks. */
 gomem_status gomem_index_alloc(gomem_index *index, size_t size, size_t alignment, size_t *offset);
 
 /* Give back [offset, offset + size), merging with free neighbours on both sides. Any sub-range of
@@ -160,19 +174,22 @@ gomem_status gomem_index_alloc(gomem_index *index, size_t size, size_t alignment
  * GOMEM_ERR_DOUBLE_FREE (some byte of the range is already free), GOMEM_ERR_NOMEM (the range
  * touches no free block and no node could be had for it), and with GOMEM_HARDENED
  * GOMEM_ERR_SPANS_ALLOCATIONS (the range covers parts of two allocations; other builds free it).
- * Expected O(log n); hardened builds add O(size / 64). */
+ * tlsf: O(1) expected (a bitmap search of at most 4 levels, plus one step per free block that
+ * ends in the same 256-byte granule before `offset`); treap and avl: expected O(log n). Hardened
+ * builds add O(size / 64). */
 gomem_status gomem_index_free(gomem_index *index, size_t offset, size_t size);
 
 /* The offset gomem_index_alloc would return for (size, alignment), without taking it (the seed's
- * Find, used by Borrow). Same errors as gomem_index_alloc; changes nothing. Expected O(log n). */
+ * Find, used by Borrow). Same errors as gomem_index_alloc; changes nothing. Same complexity as
+ * gomem_index_alloc. */
 gomem_status gomem_index_find(const gomem_index *index, size_t size, size_t alignment,
                               size_t *offset);
 
 /* Total free bytes. O(1). */
 size_t gomem_index_free_size(const gomem_index *index);
 
-/* Size of the largest free block. O(1) by default (the treap caches it), O(log n) with
- * GOMEM_TWOTREE. */
+/* Size of the largest free block. tlsf: linear in the blocks of the highest non-empty size
+ * class (usually a few); treap: O(1) (cached); avl: O(log n). */
 size_t gomem_index_largest_free(const gomem_index *index);
 
 /* Number of free blocks. O(1). */
@@ -186,14 +203,15 @@ void gomem_index_walk(const gomem_index *index, gomem_block_visitor visit, void 
 
 /* Forget every allocation: the whole range [0, size) becomes one free block; size may differ from
  * the old one. Fails with GOMEM_ERR_INVALID_SIZE (0 or over the limit), or GOMEM_ERR_NOMEM when
- * the index held no free block at all and no node can be had (or, in GOMEM_HARDENED builds, no
- * boundary map for a new size); it changes nothing then.
- * O(n) in the blocks released. */
+ * the index held no free block at all and no node can be had, or the new size needs metadata of
+ * another shape (tlsf) or a new boundary map (GOMEM_HARDENED) and none can be had; it changes
+ * nothing then. O(n) in the blocks released, plus (tlsf) zeroing about size / 1024 bytes. */
 gomem_status gomem_index_reset(gomem_index *index, size_t size);
 
 /* true when every structural invariant holds: order, no overlap, no two adjacent free blocks,
- * cached sums and maxima, balance/heap properties, node accounting. For tests
- * and GOMEM_DEBUG. O(n) by default, O(n log n) with GOMEM_TWOTREE. */
+ * node accounting and sums, and each index's own: size-class lists, bitmaps and edge map (tlsf),
+ * cached maxima and heap order (treap), balance (avl). For tests and GOMEM_DEBUG. tlsf: O(n +
+ * size / 2048); treap: O(n); avl: O(n log n). */
 bool gomem_index_invariants_hold(const gomem_index *index);
 
 /* ------------------------------------------------------------------------------------------------ */
@@ -211,12 +229,12 @@ gomem_arena *gomem_arena_create(size_t size);
 void gomem_arena_destroy(gomem_arena *arena);
 
 /* Allocate `size` bytes aligned to GOMEM_DEFAULT_ALIGNMENT. NULL when size is 0 or nothing fits.
- * Expected O(log n). */
+ * As gomem_index_alloc. */
 void *gomem_arena_malloc(gomem_arena *arena, size_t size);
 
 /* Free [ptr, ptr + size), any sub-range of an allocation. GOMEM_ERR_FOREIGN_POINTER when ptr is
  * outside the arena, otherwise as gomem_index_free (hardened builds also overwrite the freed bytes
- * with 0xDF). Expected O(log n). */
+ * with 0xDF). As gomem_index_free. */
 gomem_status gomem_arena_free(gomem_arena *arena, void *ptr, size_t size);
 
 /* The pointer gomem_arena_malloc would return, without taking it; NULL when nothing fits. */
@@ -309,7 +327,8 @@ void gomem_allocator_destroy(gomem_allocator *allocator);
 /* Allocate size bytes aligned to the allocator's alignment. Tries existing arenas first (the last
  * one that served first), then trims wholly free arenas and adds one twice the size of the last
  * (up to max_block_size); a request above max_block_size gets a region of its own. NULL when size
- * is 0, above GOMEM_ARENA_LIMIT, or memory runs out. Expected O(arenas + log n). */
+ * is 0, above GOMEM_ARENA_LIMIT, or memory runs out. As gomem_index_alloc when the last arena
+ * that served holds the request, plus O(arenas) index probes when it does not. */
 void *gomem_malloc(gomem_allocator *allocator, size_t size);
 
 /* Free [ptr, ptr + size): a whole allocation or any sub-range of one (segmented free). Errors, each
@@ -319,7 +338,8 @@ void *gomem_malloc(gomem_allocator *allocator, size_t size);
  * already), GOMEM_ERR_NOMEM (a middle range needs an index node and none can be had), and with
  * GOMEM_HARDENED GOMEM_ERR_SPANS_ALLOCATIONS (the range covers parts of two allocations; other
  * builds free both parts). Hardened builds also overwrite the freed bytes with 0xDF. A dedicated
- * region is released as soon as all of it is free. Expected O(log arenas + log n). */
+ * region is released as soon as all of it is free. The arena is found in O(1) expected (a page
+ * map); then as gomem_index_free. */
 gomem_status gomem_free(gomem_allocator *allocator, void *ptr, size_t size);
 
 /* Extend the allocation [ptr, ptr + size) to new_size bytes in place, when the new_size - size
@@ -329,7 +349,7 @@ gomem_status gomem_free(gomem_allocator *allocator, void *ptr, size_t size);
  * GOMEM_ERR_INVALID_ARGUMENT (ptr NULL), GOMEM_ERR_INVALID_SIZE (size 0 or new_size < size),
  * GOMEM_ERR_FOREIGN_POINTER, GOMEM_ERR_OUT_OF_RANGE (the allocation runs past its arena). The
  * caller vouches that [ptr, ptr + size) is allocated: only the added bytes are checked.
- * Expected O(log arenas + log n). */
+ * O(1) expected to find the arena, then as gomem_index_free. */
 gomem_status gomem_grow_in_place(gomem_allocator *allocator, void *ptr, size_t size,
                                  size_t new_size);
 
@@ -371,11 +391,12 @@ void gomem_allocator_stats(const gomem_allocator *allocator, gomem_stats *stats)
 void gomem_allocator_arenas(const gomem_allocator *allocator, gomem_arena_visitor visit,
                             void *context);
 
-/* true when the arena table is sorted and disjoint, every arena's index holds its invariants and
- * the free bytes of all arenas equal footprint - live. O(arenas + nodes). */
+/* true when the arena table is sorted and disjoint, the page map finds every arena, every arena's
+ * index holds its invariants and the free bytes of all arenas equal footprint - live.
+ * O(arenas + nodes + footprint / 2048). */
 bool gomem_allocator_invariants_hold(const gomem_allocator *allocator);
 
-/* true when [ptr, ptr + size) lies inside one arena of this allocator. O(log arenas). */
+/* true when [ptr, ptr + size) lies inside one arena of this allocator. O(1) expected. */
 bool gomem_allocator_owns(const gomem_allocator *allocator, const void *ptr, size_t size);
 
 /* ------------------------------------------------------------------------------------------------ */
