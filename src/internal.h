@@ -37,10 +37,12 @@
 #endif
 
 /* For the few small functions on the allocation and free paths that the compiler would keep out
- * of line (each has several callers). Builds for size (-Os/-Oz, the wasm module) leave the choice
- * to the compiler, since forced copies cost module bytes. */
+ * of line (each has several callers). Builds for size (-Os/-Oz, the wasm module) keep them out of
+ * line instead: each inlined copy costs module bytes. */
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
 #define GOMEM_HOT_INLINE inline __attribute__((always_inline))
+#elif defined(__GNUC__) || defined(__clang__)
+#define GOMEM_HOT_INLINE __attribute__((noinline))
 #else
 #define GOMEM_HOT_INLINE inline
 #endif

@@ -2,8 +2,9 @@
 // table entry per misuse, each with the error class and `.code` the wrapper documents. After every
 // entry the allocator it misused must still add up (live = totalMalloc - totalFree, live as the
 // entry left it) and serve a fresh malloc and free. The wrapper keeps its C handle private, so a
-// raw C allocator made through gomem.exports is misused the same way with JS numbers and checked
-// with gomem_allocator_invariants_hold itself.
+// raw C allocator made through gomem.exports is misused the same way with JS numbers, in both
+// modules; in the hardened one, which exports it, gomem_allocator_invariants_hold checks it too
+// (the default module leaves that export out to stay within its size budget).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
@@ -245,17 +246,22 @@ describe('misuse catalogue', () => {
 // The C API through the raw exports, where JS numbers meet wasm's i32 conversion (ToInt32):
 // -1 becomes 0xffffffff, NaN and fractions' integer parts what they are. This is why the wrapper
 // checks sizes itself; the library still must stay sound whatever arrives.
-describe('raw exports with JS numbers', () => {
+for (const hardened of [false, true]) describe(`raw exports with JS numbers (${hardened ? 'hardened' : 'default'} module)`, () => {
   let raw;
   let exports;
-  before(() => {
-    exports = gomem.exports;
+  before(async () => {
+    exports = hardened ? (await init({ hardened: true })).exports : gomem.exports;
     raw = exports.gomem_allocator_create(0) >>> 0;
     assert.notEqual(raw, 0);
   });
   after(() => exports.gomem_allocator_destroy(raw));
 
-  const invariantsHold = () => exports.gomem_allocator_invariants_hold(raw) === 1;
+  const invariantsHold = () =>
+    !hardened || exports.gomem_allocator_invariants_hold(raw) === 1;
+
+  test('the invariant check is exported exactly by the hardened module', () => {
+    assert.equal(typeof exports.gomem_allocator_invariants_hold === 'function', hardened);
+  });
 
   function rawHealthy() {
     assert.ok(invariantsHold(), 'gomem_allocator_invariants_hold');
