@@ -325,7 +325,7 @@ gomem_allocator *gomem_allocator_create_ex(const gomem_allocator_options *option
 void gomem_allocator_destroy(gomem_allocator *allocator);
 
 /* Allocate size bytes aligned to the allocator's alignment. Tries existing arenas first (the last
- * one that served first), then trims wholly free arenas and adds one twice the size of the last
+ * one that served first, then the others oldest first), then trims wholly free arenas and adds one twice the size of the last
  * (up to max_block_size); a request above max_block_size gets a region of its own. NULL when size
  * is 0, above GOMEM_ARENA_LIMIT, or memory runs out. As gomem_index_alloc when the last arena
  * that served holds the request, plus O(arenas) index probes when it does not. */
@@ -387,11 +387,12 @@ void gomem_allocator_recycle(gomem_allocator *allocator);
 /* Fill *stats. O(1). */
 void gomem_allocator_stats(const gomem_allocator *allocator, gomem_stats *stats);
 
-/* Visit each arena in address order; the visitor must not call into the allocator. O(arenas). */
+/* Visit each arena, in the order they were added; the visitor must not call into the allocator.
+ * O(arenas). */
 void gomem_allocator_arenas(const gomem_allocator *allocator, gomem_arena_visitor visit,
                             void *context);
 
-/* true when the arena table is sorted and disjoint, the page map finds every arena, every arena's
+/* true when the page map finds every page of every arena (so arenas are disjoint), every arena's
  * index holds its invariants and the free bytes of all arenas equal footprint - live.
  * O(arenas + nodes + footprint / 2048). */
 bool gomem_allocator_invariants_hold(const gomem_allocator *allocator);

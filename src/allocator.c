@@ -1,12 +1,16 @@
 /*
- * allocator.c - the scalable allocator (the seed's ScalableMemoryAllocator): a table of arenas,
- * sorted by base address, whose indexes share one node pool.
+ * allocator.c - the scalable allocator (the seed's ScalableMemoryAllocator): a table of arenas in
+ * the order they were added, whose indexes share one node pool.
  *
  * Growth: when no arena fits, wholly free arenas are released first (they are too small for the
  * request, or it would have fitted), then one arena is added, twice the size of the previous one
  * up to max_block_size. A request above max_block_size gets a dedicated arena of its own, which
  * is released the moment its last byte is freed (the seed hands those to Go's GC; C must not
  * leak them).
+ * Placement across arenas: the arena that served last, then the others oldest first. Age, not
+ * address, so that natively (where mmap places newer regions lower) the same arenas fill first as
+ * in wasm, and the newest arena stays the emptiest (measured: media workload at 100 streams held
+ * 1.20x its live bytes natively with address order, 1.09x with age order, as in wasm).
  * Lookup on free: the arena map (arena_map.h) turns an address into its arena in O(1), so a
  * pointer from elsewhere is reported (GOMEM_ERR_FOREIGN_POINTER) and never touches an index.
  * Invariant: for every arena, size - free bytes is the sum of the live allocations inside it, so
@@ -19,7 +23,7 @@
 
 struct gomem_allocator {
     gomem_lock lock;
-    gomem_arena *arenas; /* sorted by base */
+    gomem_arena *arenas; /* in the order they were added (the page map finds one by address) */
     size_t arena_count;
     size_t arena_capacity;
     size_t current; /* the arena that served the last malloc: tried first */
@@ -112,21 +116,6 @@ void gomem_allocator_destroy(gomem_allocator *allocator) {
     gomem_meta_free(allocator, sizeof *allocator);
 }
 
-/* Position of the last arena whose base is <= ptr, or arena_count when there is none (where a
- * new arena goes in the table). */
-static size_t arena_before(const gomem_allocator *allocator, const void *ptr) {
-    uintptr_t address = (uintptr_t)ptr;
-    size_t low = 0, high = allocator->arena_count; /* answer in [low - 1, high) */
-    while (low < high) {
-        size_t middle = low + (high - low) / 2;
-        if ((uintptr_t)allocator->arenas[middle].base <= address)
-            low = middle + 1;
-        else
-            high = middle;
-    }
-    return low == 0 ? allocator->arena_count : low - 1;
-}
-
 static inline gomem_arena *arena_holding(const gomem_allocator *allocator, const void *ptr) {
     /* The arena that served the last malloc holds most frees of short-lived blocks. */
     if (allocator->arena_count != 0) {
@@ -152,7 +141,8 @@ static bool reserve_table_slot(gomem_allocator *allocator) {
     return true;
 }
 
-/* Add an arena of `size` bytes in address order; returns it, or NULL on out-of-memory. */
+/* Add an arena of `size` bytes at the end of the table (which is in the order arenas were added);
+ * returns it, or NULL on out-of-memory. */
 static gomem_arena *add_arena(gomem_allocator *allocator, size_t size, bool dedicated) {
     if (!reserve_table_slot(allocator)) return NULL;
     gomem_arena arena;
@@ -164,18 +154,12 @@ static gomem_arena *add_arena(gomem_allocator *allocator, size_t size, bool dedi
         return NULL;
     }
     arena.dedicated = dedicated;
-    size_t at = arena_before(allocator, arena.base);
-    at = at == allocator->arena_count ? 0 : at + 1;
-    memmove(&allocator->arenas[at + 1], &allocator->arenas[at],
-            (allocator->arena_count - at) * sizeof arena);
+    size_t at = allocator->arena_count;
     allocator->arenas[at] = arena;
     allocator->arena_count++;
     map_positions_from(allocator, at);
     /* New ordinary arenas serve next; a dedicated one never does (it holds one request). */
-    if (!dedicated)
-        allocator->current = at;
-    else if (allocator->arena_count > 1 && at <= allocator->current)
-        allocator->current++;
+    if (!dedicated) allocator->current = at;
     allocator->footprint += arena.size;
     if (allocator->footprint > allocator->peak_footprint)
         allocator->peak_footprint = allocator->footprint;
@@ -400,13 +384,10 @@ bool gomem_allocator_invariants_hold(const gomem_allocator *allocator) {
     uint64_t free_bytes = 0;
     for (size_t at = 0; ok && at < allocator->arena_count; at++) {
         const gomem_arena *arena = &allocator->arenas[at];
-        if (at > 0) {
-            const gomem_arena *previous = &allocator->arenas[at - 1];
-            ok = (uintptr_t)previous->base + previous->size <= (uintptr_t)arena->base;
-        }
-        ok = ok && gomem_arena_map_find(&allocator->map, arena->base) == at + 1 &&
-             gomem_arena_map_find(&allocator->map, arena->base + arena->size - 1) == at + 1 &&
-             arena->index.pool == &allocator->pool && arena->index.size == arena->size &&
+        /* Every page maps to its arena: the arenas are disjoint and the map is whole. */
+        for (size_t page = 0; ok && page < arena->size; page += (size_t)1 << GOMEM_ARENA_MAP_PAGE_SHIFT)
+            ok = gomem_arena_map_find(&allocator->map, arena->base + page) == at + 1;
+        ok = ok && arena->index.pool == &allocator->pool && arena->index.size == arena->size &&
              gomem_index_invariants_hold(&arena->index) &&
              !(arena->dedicated && gomem_index_is_empty(&arena->index));
         footprint += arena->size;
