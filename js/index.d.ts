@@ -30,7 +30,8 @@ export interface InitOptions {
  * views of one instance are foreign to every other.
  * @throws TypeError (code INVALID_ARGUMENT) for a bad `wasm` or `hardened`; RangeError
  * INVALID_SIZE for a bad memory size, NOMEM when initialMemory cannot be had; Error when the module's struct
- * layout does not match this wrapper or an HTTP fetch fails; WebAssembly.CompileError for bytes
+ * layout (gomem_wasm_layout, which the wrapper takes its field offsets from) cannot be used by
+ * this wrapper or an HTTP fetch fails; WebAssembly.CompileError for bytes
  * that are not a wasm module.
  */
 export function init(options?: InitOptions): Promise<Gomem>;
@@ -44,7 +45,11 @@ export interface AllocatorOptions {
    * 4 MiB). A larger malloc gets a region of its own; borrow lends at most this much.
    */
   maxBlockSize?: number;
-  /** Alignment of every allocation: a power of two up to 4096 (default 8). */
+  /**
+   * Alignment of every allocation: a power of two up to 4096 (default 8). It applies to the C
+   * structs of the Memory, Reader and RecyclableMemory made from the allocator too; the wrapper
+   * reads them at their exact addresses, so every alignment, 1 and 2 included, works with them.
+   */
   alignment?: number;
 }
 
@@ -220,7 +225,8 @@ export class RecyclableMemory {
 
 export interface Allocator {
   /**
-   * An empty buffer list (gomem_memory) whose own array lives in this allocator's memory.
+   * An empty buffer list (gomem_memory) whose own array lives in this allocator's memory (as
+   * does the struct itself, at the allocator's alignment).
    * @throws RangeError NOMEM; Error DESTROYED when the allocator was destroyed.
    */
   createMemory(): Memory;

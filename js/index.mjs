@@ -28,19 +28,25 @@ import { RecyclableMemory, createRecyclable } from './recyclable.mjs';
 export { RecyclableMemory } from './recyclable.mjs';
 // --- end RecyclableMemory ----------------------------------------------------------------------
 
-// gomem_wasm_layout() must return exactly these sizes and offsets (wasm32: pointers and size_t
-// are 4 bytes), in this order; a module built from other sources is refused at init.
-const STATS_BYTES = 40;
-const EXPECTED_LAYOUT = [
-  ['sizeof(gomem_buf)', 8], ['gomem_buf.data', 0], ['gomem_buf.len', 4],
-  ['sizeof(gomem_memory)', 24], ['gomem_memory.buffers', 0], ['gomem_memory.count', 4],
-  ['gomem_memory.size', 12], ['sizeof(gomem_stats)', STATS_BYTES], ['gomem_stats.live', 16],
-  ['gomem_stats.footprint', 20],
-];
-// gomem_stats: two u64 totals, then size_t fields from `live` on. The layout check above pins
-// `live`, `footprint` and the struct's size, which leaves no room for these to be elsewhere.
-const STATS_U64 = { totalMalloc: 0, totalFree: 8 };
-const STATS_SIZE_T = { live: 16, footprint: 20, peakFootprint: 24, arenaCount: 28, metadata: 32 };
+// The structs the wrapper reads or writes in wasm memory and the fields it uses, in the order of
+// gomem_wasm_layout() (src/wasm_exports.c): a count byte, then per struct its size and the offset
+// of each field, one byte each. Only the field widths are known here (pointers and size_t are 4
+// bytes on wasm32, the stats totals uint64_t; a gomem_recyclable holds a whole gomem_memory):
+// every size and offset is the module's, as runtime.layout ({ buf: { bytes, data, len }, ... }).
+// A struct the wrapper writes through the scratch area (options, stats) must fit in it.
+const LAYOUT = {
+  buf: { data: 4, len: 4 },
+  memory: { buffers: 4, count: 4, size: 4 },
+  reader: { bufIndex: 4, bufOffset: 4, length: 4, position: 4 },
+  recyclable: { memory: 'memory' },
+  stats: {
+    totalMalloc: 8, totalFree: 8, live: 4, footprint: 4, peakFootprint: 4, arenaCount: 4,
+    metadata: 4,
+  },
+  options: { initialSize: 4, maxBlockSize: 4, alignment: 4, buddy: 4 },
+  pageInfo: { pageSize: 4 },
+  scratch: {},
+};
 // GOMEM_DEFAULT_MAX_BLOCK and GOMEM_MAX_ALIGNMENT of gomem.h (macros, so not exported).
 const DEFAULT_MAX_BLOCK = 4 * 1024 * 1024;
 const MAX_ALIGNMENT = 4096;
@@ -200,11 +206,10 @@ class Runtime {
         // keep the fixed-length buffers
       }
     }
-    checkLayout(this.u32(exports.gomem_wasm_layout() >>> 0, EXPECTED_LAYOUT.length));
+    this.layout = readLayout(new Uint8Array(this.buffer()), exports.gomem_wasm_layout() >>> 0);
     this.status = statusNumbers(exports, (ptr) => this.cString(ptr));
     this.scratch = exports.gomem_wasm_scratch() >>> 0;
-    // gomem_page_info: { const char *name; size_t page_size; ... }
-    this.pageSize = this.u32(exports.gomem_page_source() >>> 0, 2)[1];
+    this.pageSize = this.u32((exports.gomem_page_source() >>> 0) + this.layout.pageInfo.pageSize);
   }
 
   /** The memory's current ArrayBuffer, remembered as ours. */
@@ -219,7 +224,11 @@ class Runtime {
 
   bytes(ptr, len) { return new Uint8Array(this.buffer(), ptr, len); }
 
-  u32(ptr, count) { return new Uint32Array(this.buffer(), ptr, count); }
+  /** The 32-bit field (pointer or size_t) at byte address `ptr`, whatever its alignment. */
+  u32(ptr) { return new DataView(this.buffer()).getUint32(ptr >>> 0, true); }
+
+  /** Sets the 32-bit field at byte address `ptr`. */
+  setU32(ptr, value) { new DataView(this.buffer()).setUint32(ptr >>> 0, value, true); }
 
   cString(ptr) {
     const bytes = new Uint8Array(this.buffer(), ptr);
@@ -287,13 +296,49 @@ class Runtime {
   }
 }
 
-function checkLayout(actual) {
-  const wrong = EXPECTED_LAYOUT.flatMap(([what, expected], i) =>
-    actual[i] === expected ? [] : [`${what} is ${actual[i]} (expected ${expected})`]);
-  if (wrong.length > 0) {
-    throw new Error(`gomem-wasm: gomem.wasm does not match this wrapper (${wrong.join(', ')}); ` +
-      'rebuild it from the same sources with scripts/build-wasm-module.sh');
+// runtime.layout from the bytes of gomem_wasm_layout() at `ptr` (see LAYOUT), after checking
+// what the wrapper relies on: the module lists exactly these entries, each field lies inside its
+// struct and overlaps no other, and what goes through the scratch area fits in it. A module
+// built from other sources is refused here, at init.
+function readLayout(memory, ptr) {
+  const names = Object.entries(LAYOUT).flatMap(([struct, fields]) =>
+    [[struct, 'bytes'], ...Object.keys(fields).map((field) => [struct, field])]);
+  const refuse = (what) => {
+    throw new Error(`gomem-wasm: gomem.wasm does not match this wrapper (${what}); rebuild it ` +
+      'from the same sources with scripts/build-wasm-module.sh');
+  };
+  if (memory[ptr] !== names.length) {
+    refuse(`its struct layout has ${memory[ptr]} entries, expected ${names.length}`);
   }
+  const layout = {};
+  names.forEach(([struct, field], i) => {
+    layout[struct] ??= {};
+    layout[struct][field] = memory[ptr + 1 + i];
+  });
+  const wrong = [];
+  for (const [struct, fields] of Object.entries(LAYOUT)) {
+    const { bytes } = layout[struct];
+    const spans = Object.entries(fields).map(([field, width]) => {
+      const at = layout[struct][field];
+      const end = at + (typeof width === 'string' ? layout[width].bytes : width);
+      if (end > bytes) wrong.push(`${struct}.${field} at ${at} runs past its ${bytes} bytes`);
+      return [field, at, end];
+    });
+    for (const [field, at, end] of spans) {
+      const other = spans.find(([name, from, to]) => name !== field && from < end && at < to);
+      if (other !== undefined && field < other[0]) {
+        wrong.push(`${struct}.${field} and ${struct}.${other[0]} overlap`);
+      }
+    }
+  }
+  for (const struct of ['options', 'stats']) {
+    if (layout[struct].bytes > layout.scratch.bytes) {
+      wrong.push(`${struct} (${layout[struct].bytes} bytes) does not fit in the scratch area ` +
+        `(${layout.scratch.bytes})`);
+    }
+  }
+  if (wrong.length > 0) refuse(wrong.join(', '));
+  return layout;
 }
 
 // Status name -> number, read from the module so the wrapper never hard-codes the numbering.
@@ -382,9 +427,11 @@ export class Allocator {
       throw codedError(RangeError, 'INVALID_ARGUMENT', `alignment must be 0 (the default, 8) ` +
         `or a power of two up to ${MAX_ALIGNMENT}; got ${alignment}`);
     }
-    const { exports, scratch } = runtime;
-    // gomem_allocator_options { initial_size, max_block_size, alignment, buddy = NULL }
-    runtime.u32(scratch, 4).set([initialSize, maxBlockSize, alignment, 0]);
+    const { exports, scratch, layout: { options } } = runtime;
+    runtime.setU32(scratch + options.initialSize, initialSize);
+    runtime.setU32(scratch + options.maxBlockSize, maxBlockSize);
+    runtime.setU32(scratch + options.alignment, alignment);
+    runtime.setU32(scratch + options.buddy, 0); // NULL: the default pool
     this.#handle = exports.gomem_allocator_create_ex(scratch) >>> 0;
     if (this.#handle === 0) {
       throw codedError(RangeError, 'NOMEM', 'out of memory: wasm memory cannot grow to hold ' +
@@ -449,7 +496,7 @@ export class Allocator {
     checkCount(keep, 'keep');
     if (keep >= len) return this.#runtime.view(view);
     const sizeCell = this.#runtime.scratch;
-    this.#runtime.u32(sizeCell, 1)[0] = len;
+    this.#runtime.setU32(sizeCell, len);
     const status = this.#runtime.exports.gomem_free_rest(handle, ptr, sizeCell, keep);
     if (status !== 0) {
       throw this.#runtime.fail(status, `freeRest(${len} bytes at ${hex(ptr)}, keep ${keep})`);
@@ -477,14 +524,17 @@ export class Allocator {
     const handle = this.#live('stats');
     const runtime = this.#runtime;
     runtime.exports.gomem_allocator_stats(handle, runtime.scratch);
-    const data = new DataView(runtime.buffer(), runtime.scratch, STATS_BYTES);
+    const data = new DataView(runtime.buffer());
+    const { stats: layout } = runtime.layout;
     const stats = {};
-    for (const [key, offset] of Object.entries(STATS_U64)) {
-      const value = data.getBigUint64(offset, true);
+    for (const [key, width] of Object.entries(LAYOUT.stats)) {
+      const at = runtime.scratch + layout[key];
+      if (width === 4) {
+        stats[key] = data.getUint32(at, true);
+        continue;
+      }
+      const value = data.getBigUint64(at, true);
       stats[key] = value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
-    }
-    for (const [key, offset] of Object.entries(STATS_SIZE_T)) {
-      stats[key] = data.getUint32(offset, true);
     }
     return stats;
   }

@@ -17,22 +17,19 @@
 //     other calls the C function, which writes its out-parameter into the module's scratch area,
 //     read back through one cached DataView (re-made only when memory grew);
 //   - the C reader's invariant holds after every JS read: the fast path only takes a value that
-//     ends before the current buffer's last byte, so the cursor stays on an unread byte.
+//     ends before the current buffer's last byte, so the cursor stays on an unread byte;
+//   - every C struct field is read and written at its exact byte address, at the offset the
+//     module reports (see below), whatever the alignment of the allocator the struct came from.
 
 import { checkCount, codedError, freedHow, statusError } from './errors.mjs';
 
-// Field offsets on wasm32 (pointers and size_t are 4 bytes). gomem_memory and gomem_buf are
-// checked by index.mjs against gomem_wasm_layout(); gomem_reader is not in that table, so each
-// Reader checks its fields against gomem_reader_remaining/offset when it is made.
-const MEMORY_BUFFERS = 0;
-const MEMORY_COUNT = 4;
-const MEMORY_SIZE = 12;
-const BUF_BYTES = 8;
-const READER_MEMORY = 0;
-const READER_BUF_INDEX = 4;
-const READER_BUF_OFFSET = 8;
-const READER_LENGTH = 12;
-const READER_POSITION = 16;
+// The C structs are read and written only at the byte offsets the module reports
+// (gomem_wasm_layout(), as runtime.layout: see index.mjs), through a DataView at exact byte
+// addresses: they come from the user's allocator, whose alignment may be 1 or 2, so the
+// gomem_memory, its gomem_buf array and the gomem_reader may sit at any address. A Uint32Array
+// indexed by address >> 2 would silently read and write the word below a misaligned field, so
+// the one place that uses one (Reader#at, the fast path) does so only for addresses it has
+// checked are multiples of 4.
 const U32_MAX = 0xffffffff;
 
 // Reader failures are bad values, so RangeErrors (END_OF_DATA, OVERFLOW, and unread past the
@@ -44,11 +41,11 @@ const READER_HINTS = {
 };
 
 /**
- * Per-instance helpers: a cached DataView, Uint8Array and Uint32Array over memory.buffer, and
- * status names by number. The views are re-made only when memory grew: a growth detaches the old
- * buffer, and a view of a detached buffer has length 0, which is a cheaper test than reading
- * memory.buffer (a call into the engine) on every access. With a resizable buffer
- * (toResizableBuffer) the views track its length and never need re-making.
+ * Per-instance helpers: a cached DataView, Uint8Array and Uint32Array over memory.buffer, the
+ * struct layout, and status names by number. The views are re-made only when memory grew: a
+ * growth detaches the old buffer, and a view of a detached buffer has length 0, which is a
+ * cheaper test than reading memory.buffer (a call into the engine) on every access. With a
+ * resizable buffer (toResizableBuffer) the views track its length and never need re-making.
  */
 class Heap {
   constructor(runtime) {
@@ -56,9 +53,11 @@ class Heap {
     this.memory = runtime.memory;
     this.names = [];
     for (const [name, number] of Object.entries(runtime.status)) this.names[number] = name;
+    this.layout = runtime.layout;
     this.view = null;
-    // Empty until the first access: length 0 means "refresh", and reads of `words` out of its
-    // bounds give undefined, which the Reader's fast path takes as "use the C call" (#at).
+    // Empty until the first access: length 0 means "refresh" (as for a view of a detached
+    // buffer), and reads of `words` out of its bounds give undefined, which the Reader's fast
+    // path takes as "use the DataView" (Reader#at).
     this.u8 = new Uint8Array(0);
     this.words = new Uint32Array(0);
   }
@@ -80,7 +79,20 @@ class Heap {
     this.words = new Uint32Array(buffer);
   }
 
+  /** The 32-bit field (pointer or size_t) at byte address `ptr`, whatever its alignment. */
   u32(ptr) { return this.dv().getUint32(ptr, true); }
+
+  /** buffers[i].data of the gomem_buf array at `array`. */
+  bufData(array, i) {
+    const { buf } = this.layout;
+    return this.dv().getUint32(array + i * buf.bytes + buf.data, true);
+  }
+
+  /** buffers[i].len of the gomem_buf array at `array`. */
+  bufLen(array, i) {
+    const { buf } = this.layout;
+    return this.dv().getUint32(array + i * buf.bytes + buf.len, true);
+  }
 }
 
 const heaps = new WeakMap();
@@ -156,10 +168,16 @@ export class Memory {
   get destroyed() { return this.#state.handle === 0; }
 
   /** Total bytes of all buffers. */
-  get size() { return this.#state.heap.u32(live(this.#state, 'size') + MEMORY_SIZE); }
+  get size() {
+    const { heap } = this.#state;
+    return heap.u32(live(this.#state, 'size') + heap.layout.memory.size);
+  }
 
   /** Number of buffers, empty ones included. */
-  get count() { return this.#state.heap.u32(live(this.#state, 'count') + MEMORY_COUNT); }
+  get count() {
+    const { heap } = this.#state;
+    return heap.u32(live(this.#state, 'count') + heap.layout.memory.count);
+  }
 
   /** The address of the C gomem_memory, for the raw exports. */
   get handle() { return live(this.#state, 'handle'); }
@@ -254,13 +272,13 @@ export class Memory {
   get buffers() {
     const state = this.#state;
     const handle = live(state, 'buffers');
-    const dv = state.heap.dv();
-    const count = dv.getUint32(handle + MEMORY_COUNT, true);
-    const array = dv.getUint32(handle + MEMORY_BUFFERS, true);
+    const { heap } = state;
+    const { memory } = heap.layout;
+    const count = heap.u32(handle + memory.count);
+    const array = heap.u32(handle + memory.buffers);
     const out = new Array(count);
     for (let i = 0; i < count; i++) {
-      const entry = array + i * BUF_BYTES;
-      out[i] = new Uint8Array(dv.buffer, dv.getUint32(entry, true), dv.getUint32(entry + 4, true));
+      out[i] = new Uint8Array(heap.view.buffer, heap.bufData(array, i), heap.bufLen(array, i));
     }
     return out;
   }
@@ -270,10 +288,11 @@ export class Memory {
     const state = this.#state;
     for (let i = 0; ; i++) {
       const handle = live(state, 'iterate');
-      const dv = state.heap.dv();
-      if (i >= dv.getUint32(handle + MEMORY_COUNT, true)) return;
-      const entry = dv.getUint32(handle + MEMORY_BUFFERS, true) + i * BUF_BYTES;
-      yield new Uint8Array(dv.buffer, dv.getUint32(entry, true), dv.getUint32(entry + 4, true));
+      const { heap } = state;
+      const { memory } = heap.layout;
+      if (i >= heap.u32(handle + memory.count)) return;
+      const array = heap.u32(handle + memory.buffers);
+      yield new Uint8Array(heap.view.buffer, heap.bufData(array, i), heap.bufLen(array, i));
     }
   }
 
@@ -295,14 +314,15 @@ export class Memory {
       throw codedError(TypeError, 'INVALID_ARGUMENT', 'copyTo(target): target must be a ' +
         'Uint8Array');
     }
-    const dv = state.heap.dv();
-    const all = state.heap.bytesOfAll();
-    const count = dv.getUint32(handle + MEMORY_COUNT, true);
-    const array = dv.getUint32(handle + MEMORY_BUFFERS, true);
+    const { heap } = state;
+    const { memory } = heap.layout;
+    const all = heap.bytesOfAll();
+    const count = heap.u32(handle + memory.count);
+    const array = heap.u32(handle + memory.buffers);
     let at = 0;
     for (let i = 0; i < count && at < target.length; i++) {
-      const data = dv.getUint32(array + i * BUF_BYTES, true);
-      const take = Math.min(dv.getUint32(array + i * BUF_BYTES + 4, true), target.length - at);
+      const data = heap.bufData(array, i);
+      const take = Math.min(heap.bufLen(array, i), target.length - at);
       target.set(all.subarray(data, data + take), at);
       at += take;
     }
@@ -413,7 +433,28 @@ export class Reader {
   #scratch;
   #ptr;
   #generation;
-  #memoryWord; // the gomem_memory's address / 4: where its buffers pointer is in heap.words
+  // Byte addresses of the C reader's fields and of its Memory's `buffers` pointer, and the
+  // gomem_buf layout, all from gomem_wasm_layout() and fixed for the reader's life.
+  #bufIndexAt;
+  #bufOffsetAt;
+  #lengthAt;
+  #positionAt;
+  #buffersAt;
+  #bufBytes;
+  #bufData;
+  #bufLen;
+  // The same as indexes into heap.words (address / 4), for the fast path (#at): only when every
+  // one of those addresses and offsets is a multiple of 4, else all -1 (a Uint32Array read at -1
+  // is undefined, which sends every read to #atBytes). A struct from an allocator of alignment 1
+  // or 2 can sit anywhere, and address >> 2 would then name the word below the field.
+  #lengthW = -1;
+  #bufOffsetW = -1;
+  #bufIndexW = -1;
+  #positionW = -1;
+  #buffersW = -1;
+  #bufWords = -1;
+  #bufDataW = -1;
+  #bufLenW = -1;
   /**
    * Whether the last readView() had to copy (its bytes straddled buffers: the view is a fresh
    * JS-heap Uint8Array) or not (a view into wasm memory, no copy). false before any readView.
@@ -433,15 +474,27 @@ export class Reader {
     this.#scratch = runtime.scratch;
     this.#ptr = ptr;
     this.#generation = state.generation;
-    this.#memoryWord = (memoryHandle + MEMORY_BUFFERS) >>> 2;
-    state.readers.add(this);
-    const dv = this.#heap.dv();
-    if (dv.getUint32(ptr + READER_MEMORY, true) !== memoryHandle ||
-        dv.getUint32(ptr + READER_LENGTH, true) !== exports.gomem_reader_remaining(ptr) >>> 0 ||
-        dv.getUint32(ptr + READER_POSITION, true) !== exports.gomem_reader_offset(ptr) >>> 0) {
-      throw new Error('gomem-wasm: gomem_reader\'s layout in gomem.wasm does not match ' +
-        'js/memory.mjs; rebuild it from the same sources');
+    const { buf, memory, reader } = state.heap.layout;
+    this.#bufIndexAt = ptr + reader.bufIndex;
+    this.#bufOffsetAt = ptr + reader.bufOffset;
+    this.#lengthAt = ptr + reader.length;
+    this.#positionAt = ptr + reader.position;
+    this.#buffersAt = memoryHandle + memory.buffers;
+    this.#bufBytes = buf.bytes;
+    this.#bufData = buf.data;
+    this.#bufLen = buf.len;
+    if (((this.#bufIndexAt | this.#bufOffsetAt | this.#lengthAt | this.#positionAt |
+          this.#buffersAt | buf.bytes | buf.data | buf.len) & 3) === 0) {
+      this.#lengthW = this.#lengthAt >>> 2;
+      this.#bufOffsetW = this.#bufOffsetAt >>> 2;
+      this.#bufIndexW = this.#bufIndexAt >>> 2;
+      this.#positionW = this.#positionAt >>> 2;
+      this.#buffersW = this.#buffersAt >>> 2;
+      this.#bufWords = buf.bytes >>> 2;
+      this.#bufDataW = buf.data >>> 2;
+      this.#bufLenW = buf.len >>> 2;
     }
+    state.readers.add(this);
   }
 
   // The reader's address, after checking it may still be used. Every method starts here, so
@@ -487,25 +540,49 @@ export class Reader {
    * (offset + width < len), so the cursor stays on an unread byte and the C invariant "while
    * length > 0 the cursor sits on an unread byte" (src/reader.c) holds without stepping over
    * buffers.
+   *
+   * The C reader's fields and the buffer entry are read and written as words of heap.words only
+   * at addresses known to be multiples of 4 (the reader's and its Memory's, checked when the
+   * reader was made; the buffer array's, checked here: it moves as the list grows). Anything
+   * else goes to #atBytes, which does the same with the DataView at exact byte addresses: a
+   * struct out of an allocator with alignment below 4, too few bytes left (then -1), or views not
+   * made yet or detached by a memory growth (a detached array reads undefined; heap.dv() re-makes
+   * the views).
    */
   #at(width, move, action) {
-    const r = this.#r(action) >>> 2;
-    // Not re-made here when memory grew: a detached (or not yet made) array reads undefined,
-    // `!(width <= undefined)` sends the read to the C call, and that path's heap.dv() re-makes
-    // the views. One check fewer per read than testing heap.u8.length first.
+    this.#r(action);
     const words = this.#heap.words;
-    const length = words[r + 3]; // READER_LENGTH
-    if (!(width <= length)) return -1;
-    const offset = words[r + 2]; // READER_BUF_OFFSET
-    // &buffers[buf_index], from the gomem_memory's buffers pointer (MEMORY_BUFFERS).
-    const entry = (words[this.#memoryWord] >>> 2) + 2 * words[r + 1]; // READER_BUF_INDEX
-    if (offset + width >= words[entry + 1]) return -1;
+    const length = words[this.#lengthW];
+    if (!(width <= length)) return this.#atBytes(width, move);
+    const offset = words[this.#bufOffsetW];
+    const array = words[this.#buffersW]; // the gomem_memory's buffers pointer
+    if ((array & 3) !== 0) return this.#atBytes(width, move);
+    // &buffers[buf_index]
+    const entry = (array >>> 2) + words[this.#bufIndexW] * this.#bufWords;
+    if (offset + width >= words[entry + this.#bufLenW]) return -1;
     if (move) {
-      words[r + 2] = offset + width;
-      words[r + 3] = length - width;
-      words[r + 4] += width; // READER_POSITION
+      words[this.#bufOffsetW] = offset + width;
+      words[this.#lengthW] = length - width;
+      words[this.#positionW] += width;
     }
-    return words[entry] + offset;
+    return words[entry + this.#bufDataW] + offset;
+  }
+
+  // #at with every field read and written through the DataView at its exact byte address.
+  #atBytes(width, move) {
+    const dv = this.#heap.dv();
+    const length = dv.getUint32(this.#lengthAt, true);
+    if (width > length) return -1;
+    const offset = dv.getUint32(this.#bufOffsetAt, true);
+    const entry = dv.getUint32(this.#buffersAt, true) +
+      dv.getUint32(this.#bufIndexAt, true) * this.#bufBytes;
+    if (offset + width >= dv.getUint32(entry + this.#bufLen, true)) return -1;
+    if (move) {
+      dv.setUint32(this.#bufOffsetAt, offset + width, true);
+      dv.setUint32(this.#lengthAt, length - width, true);
+      dv.setUint32(this.#positionAt, dv.getUint32(this.#positionAt, true) + width, true);
+    }
+    return dv.getUint32(entry + this.#bufData, true) + offset;
   }
 
   #u8(fn, action) {
@@ -793,9 +870,8 @@ export class Reader {
   /** The next n bytes copied to the JS heap, without moving. */
   peekBytes(n, action = 'peekBytes') {
     this.#count(n, action);
-    const r = this.#r(action);
-    const dv = this.#heap.dv();
-    if (n > dv.getUint32(r + READER_LENGTH, true)) {
+    this.#r(action);
+    if (n > this.#heap.u32(this.#lengthAt)) {
       throw this.#fail(this.#state.runtime.status.END_OF_DATA, `${action}(${n})`);
     }
     const out = new Uint8Array(n);
@@ -820,7 +896,7 @@ export class Reader {
       if (status !== 0) throw this.#fail(status, `readInto(${n} bytes)`);
       return target;
     }
-    if (n > this.#heap.u32(r + READER_LENGTH)) {
+    if (n > this.#heap.u32(this.#lengthAt)) {
       throw this.#fail(this.#state.runtime.status.END_OF_DATA, `readInto(${n} bytes)`);
     }
     this.#copyNext(target);
@@ -864,20 +940,19 @@ export class Reader {
       throw codedError(TypeError, 'INVALID_ARGUMENT', `${action}: fn must be a function`);
     }
     const r = this.#r(action);
-    let left = Math.min(n, this.#heap.u32(r + READER_LENGTH));
+    const heap = this.#heap;
+    let left = Math.min(n, heap.u32(this.#lengthAt));
     let moved = 0;
     while (left > 0) {
-      const dv = this.#heap.dv();
-      const index = dv.getUint32(r + READER_BUF_INDEX, true);
-      const offset = dv.getUint32(r + READER_BUF_OFFSET, true);
-      const array = dv.getUint32(this.#state.handle + MEMORY_BUFFERS, true);
-      const data = dv.getUint32(array + index * BUF_BYTES, true);
-      const len = dv.getUint32(array + index * BUF_BYTES + 4, true);
-      const take = Math.min(len - offset, left);
+      const index = heap.u32(this.#bufIndexAt);
+      const offset = heap.u32(this.#bufOffsetAt);
+      const array = heap.u32(this.#buffersAt);
+      const data = heap.bufData(array, index);
+      const take = Math.min(heap.bufLen(array, index) - offset, left);
       this.#exports.gomem_reader_skip(r, take);
       left -= take;
       moved += take;
-      if (fn(new Uint8Array(dv.buffer, data + offset, take)) === false) break;
+      if (fn(new Uint8Array(heap.view.buffer, data + offset, take)) === false) break;
       this.#r(action);
     }
     return moved;
@@ -886,16 +961,15 @@ export class Reader {
   // Copies the next target.length bytes (at most remaining) into target, without moving: the
   // walk reads the cursor and the buffer array straight from wasm memory.
   #copyNext(target) {
-    const dv = this.#heap.dv();
-    const all = this.#heap.bytesOfAll();
-    const r = this.#ptr;
+    const heap = this.#heap;
+    const all = heap.bytesOfAll();
     const n = target.length;
-    const array = dv.getUint32(this.#state.handle + MEMORY_BUFFERS, true);
-    let index = dv.getUint32(r + READER_BUF_INDEX, true);
-    let offset = dv.getUint32(r + READER_BUF_OFFSET, true);
+    const array = heap.u32(this.#buffersAt);
+    let index = heap.u32(this.#bufIndexAt);
+    let offset = heap.u32(this.#bufOffsetAt);
     for (let at = 0; at < n; index++, offset = 0) {
-      const data = dv.getUint32(array + index * BUF_BYTES, true) + offset;
-      const take = Math.min(dv.getUint32(array + index * BUF_BYTES + 4, true) - offset, n - at);
+      const data = heap.bufData(array, index) + offset;
+      const take = Math.min(heap.bufLen(array, index) - offset, n - at);
       if (take > 0) target.set(all.subarray(data, data + take), at);
       at += take;
     }
@@ -916,14 +990,14 @@ export class Reader {
     const state = this.#state;
     const r = this.#r('clipFront');
     // The dropped pieces are exactly the first `offset` bytes of the list.
-    const dv = this.#heap.dv();
-    let position = dv.getUint32(r + READER_POSITION, true);
+    const heap = this.#heap;
+    let position = heap.u32(this.#positionAt);
     if (position === 0) return;
-    const array = dv.getUint32(state.handle + MEMORY_BUFFERS, true);
+    const array = heap.u32(this.#buffersAt);
     const pieces = [];
     for (let i = 0; position > 0; i++) {
-      const data = dv.getUint32(array + i * BUF_BYTES, true);
-      const take = Math.min(dv.getUint32(array + i * BUF_BYTES + 4, true), position);
+      const data = heap.bufData(array, i);
+      const take = Math.min(heap.bufLen(array, i), position);
       if (take > 0) pieces.push(data, take);
       position -= take;
     }

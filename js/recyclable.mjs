@@ -9,13 +9,11 @@
 //     and destroy() mark them freed ('recycle'): freeing, pushing or re-deriving such a view
 //     afterwards throws, and Allocator#free refuses a view that is still live (recycle frees it);
 //   - the C struct is used only through the C functions, except its list's count and size, read
-//     at the offsets index.mjs checks against gomem_wasm_layout() (gomem_recyclable starts with
-//     its gomem_memory).
+//     with a DataView at the byte offsets the module reports (runtime.layout, from
+//     gomem_wasm_layout(): the struct comes from the user's allocator, so it may sit at any
+//     alignment).
 
 import { checkSize, codedError } from './errors.mjs';
-
-const MEMORY_COUNT = 4;
-const MEMORY_SIZE = 12;
 
 const INTERNAL = Symbol('gomem internal');
 
@@ -63,10 +61,10 @@ export class RecyclableMemory {
   get destroyed() { return this.#handle === 0 || this.#allocator.destroyed; }
 
   /** Number of allocations handed out since the last recycle. */
-  get count() { return this.#word(MEMORY_COUNT, 'count'); }
+  get count() { return this.#listField('count'); }
 
   /** Bytes handed out since the last recycle (what recycle() will free). */
-  get size() { return this.#word(MEMORY_SIZE, 'size'); }
+  get size() { return this.#listField('size'); }
 
   /**
    * `n` new bytes (content unspecified) as a view recorded like malloc's: after memory growth
@@ -117,9 +115,10 @@ export class RecyclableMemory {
     this.#records.length = 0;
   }
 
-  #word(offset, action) {
-    const at = this.#live(action) + offset;
-    return new DataView(this.#runtime.buffer()).getUint32(at, true);
+  // A size_t field of the struct's gomem_memory (its `memory` member).
+  #listField(field) {
+    const { layout } = this.#runtime;
+    return this.#runtime.u32(this.#live(field) + layout.recyclable.memory + layout.memory[field]);
   }
 
   #live(action) {

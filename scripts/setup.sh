@@ -4,7 +4,7 @@
 #   ensure_packages COMMAND:PACKAGE ...
 # which installs each PACKAGE whose COMMAND (or, for a path, file) is missing, or
 #   install_packages PACKAGE ...
-# when the caller has its own test. Only what is missing is installed: running again costs nothing.
+# when the caller has its own test, or ensure_npm_packages NAME ... for the npm devDependencies. Only what is missing is installed: running again costs nothing.
 
 # Install Debian packages by name (apt-get update first, once per call).
 install_packages() {
@@ -28,6 +28,19 @@ ensure_packages() {
     fi
   done
   install_packages "${missing[@]}"
+}
+
+# Install the locked npm devDependencies (npm ci) when any of the named packages cannot be
+# resolved: ensure_npm_packages NAME ...
+ensure_npm_packages() {
+  local name
+  for name in "$@"; do
+    if ! node -e "require.resolve('$name')" >/dev/null 2>&1; then
+      echo "setup: installing the locked devDependencies (npm ci): $name is missing"
+      npm ci --no-audit --no-fund >/dev/null
+      return
+    fi
+  done
 }
 
 # The base set: native builds, tests and valgrind. The sanitizer runtimes ship with gcc on Debian.

@@ -10,9 +10,6 @@ cd "$root"
 source scripts/setup.sh
 ensure_packages /usr/bin/chromium:chromium
 # playwright-core (pinned in package-lock.json) drives the browser over CDP; it downloads nothing.
-if ! node -e "require.resolve('playwright-core')" >/dev/null 2>&1; then
-  echo "test-browser: installing the locked devDependencies (npm ci)"
-  npm ci --no-audit --no-fund >/dev/null
-fi
+ensure_npm_packages playwright-core
 bash scripts/js-module.sh
 node tests/browser/run.mjs

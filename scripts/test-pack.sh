@@ -5,9 +5,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-if ! node -e "require.resolve('typescript')" >/dev/null 2>&1; then
-  npm ci --no-audit --no-fund >/dev/null
-fi
+source scripts/setup.sh
+ensure_npm_packages typescript
 bash scripts/js-module.sh
 out=$root/build/pack
 rm -rf "$out"

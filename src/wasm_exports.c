@@ -7,8 +7,8 @@
  *     reader, a recyclable memory;
  *   - a scratch area for out-parameters, so a read from JS allocates nothing;
  *   - reserving memory up front (init's initialMemory);
- *   - the layout of the structs JS reads directly, so the wrapper can check it at start-up
- *     instead of trusting hard-coded offsets.
+ *   - the layout of the structs JS reads or writes directly (sizes, field offsets), which the
+ *     wrapper takes from here instead of hard-coding it.
  */
 #include <stdalign.h>
 
@@ -65,13 +65,27 @@ WASM_EXPORT bool gomem_wasm_reserve(size_t bytes) {
     return true;
 }
 
-/* Sizes and field offsets JS reads directly, in this order. */
-WASM_EXPORT const uint32_t *gomem_wasm_layout(void) {
-    static const uint32_t layout[] = {
-        sizeof(gomem_buf),     offsetof(gomem_buf, data),      offsetof(gomem_buf, len),
-        sizeof(gomem_memory),  offsetof(gomem_memory, buffers), offsetof(gomem_memory, count),
-        offsetof(gomem_memory, size), sizeof(gomem_stats),     offsetof(gomem_stats, live),
-        offsetof(gomem_stats, footprint),
-    };
+/* The size of every struct JS reads or writes in wasm memory and the offset of every field it
+ * uses, one byte each (every one is below 256: a larger one fails to compile under -Werror),
+ * after a first byte that counts them. js/index.mjs (LAYOUT) names them in this order and takes
+ * each number it uses from here; it keeps no copy of them. */
+#define LAYOUT_ENTRIES                                                                             \
+    sizeof(gomem_buf), offsetof(gomem_buf, data), offsetof(gomem_buf, len),                        \
+    sizeof(gomem_memory), offsetof(gomem_memory, buffers), offsetof(gomem_memory, count),          \
+    offsetof(gomem_memory, size),                                                                  \
+    sizeof(gomem_reader), offsetof(gomem_reader, buf_index), offsetof(gomem_reader, buf_offset),   \
+    offsetof(gomem_reader, length), offsetof(gomem_reader, position),                              \
+    sizeof(gomem_recyclable), offsetof(gomem_recyclable, memory),                                  \
+    sizeof(gomem_stats), offsetof(gomem_stats, total_malloc), offsetof(gomem_stats, total_free),   \
+    offsetof(gomem_stats, live), offsetof(gomem_stats, footprint),                                 \
+    offsetof(gomem_stats, peak_footprint), offsetof(gomem_stats, arena_count),                     \
+    offsetof(gomem_stats, metadata),                                                               \
+    sizeof(gomem_allocator_options), offsetof(gomem_allocator_options, initial_size),              \
+    offsetof(gomem_allocator_options, max_block_size),                                             \
+    offsetof(gomem_allocator_options, alignment), offsetof(gomem_allocator_options, buddy),        \
+    sizeof(gomem_page_info), offsetof(gomem_page_info, page_size), sizeof scratch
+
+WASM_EXPORT const uint8_t *gomem_wasm_layout(void) {
+    static const uint8_t layout[] = {sizeof((uint8_t[]){LAYOUT_ENTRIES}), LAYOUT_ENTRIES};
     return layout;
 }

@@ -54,12 +54,13 @@ describe('init from local sources', () => {
   });
 });
 
-// A hand-assembled module that exports `memory` and a gomem_wasm_layout() returning `layout`:
-// what init() reads first, to refuse a gomem.wasm built from other sources.
+// A hand-assembled module that exports `memory` and a gomem_wasm_layout() returning `layout` (the
+// bytes of its table: a count, then the entries): what init() reads first, to take the struct
+// layout from and to refuse a gomem.wasm built from other sources.
 function moduleWithLayout(layout) {
   const name = (text) => [text.length, ...new TextEncoder().encode(text)];
   const section = (id, bytes) => [id, bytes.length, ...bytes];
-  const data = new Uint8Array(new Uint32Array(layout).buffer);
+  const data = Uint8Array.from(layout);
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, [1, 0x60, 0, 1, 0x7f]), // type: () -> i32
@@ -71,13 +72,35 @@ function moduleWithLayout(layout) {
   ]);
 }
 
-test('a module whose struct layout differs is refused at init', async () => {
-  const good = [8, 0, 4, 24, 0, 4, 12, 40, 16, 20];
-  const wrongStats = [8, 0, 4, 24, 0, 4, 12, 48, 16, 20];
-  await assert.rejects(init({ wasm: moduleWithLayout(wrongStats) }),
-    /does not match this wrapper \(sizeof\(gomem_stats\) is 48 \(expected 40\)\).*rebuild/);
-  // The same module with the expected layout gets past the check (and fails later, for lack of
-  // the other exports): so the check above failed for the layout alone.
+// The layout table of the real gomem.wasm.
+async function realLayout() {
+  const gomem = await init();
+  const at = gomem.exports.gomem_wasm_layout() >>> 0;
+  const bytes = new Uint8Array(gomem.memory.buffer);
+  return [...bytes.subarray(at, at + 1 + bytes[at])];
+}
+
+test('a module whose struct layout the wrapper cannot use is refused at init', async () => {
+  const good = await realLayout();
+  // Entries 1..3 are sizeof(gomem_buf), offsetof(gomem_buf, data), offsetof(gomem_buf, len).
+  const refused = async (layout, text) => {
+    await assert.rejects(init({ wasm: moduleWithLayout(layout) }), (error) => {
+      assert.match(error.message, /does not match this wrapper \(/);
+      assert.match(error.message, text);
+      assert.match(error.message, /rebuild it from the same sources/);
+      return true;
+    });
+  };
+  // Another number of entries: e.g. the table of an older module (uint32_t entries, the first
+  // one sizeof(gomem_buf), 8).
+  await refused([8, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0], /layout has 8 entries, expected \d+/);
+  await refused([good[0] + 1, ...good.slice(1), 0],
+    new RegExp(`layout has ${good[0] + 1} entries`));
+  await refused(good.map((value, i) => (i === 1 ? 4 : value)), /buf\.len at 4 runs past its 4 /);
+  await refused(good.map((value, i) => (i === 3 ? good[2] : value)),
+    /buf\.data and buf\.len overlap/);
+  // The real table gets past the check (and the module fails later, for lack of the other
+  // exports): so the checks above failed for the layout alone.
   await assert.rejects(init({ wasm: moduleWithLayout(good) }), (error) =>
     !/does not match/.test(error.message));
 });
