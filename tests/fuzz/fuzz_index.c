@@ -5,10 +5,17 @@
  * whole and segmented frees, frees of arbitrary and already-free ranges, reset, walks and a page
  * budget that makes node growth fail. A shadow byte map says, for every offset, whether it is free
  * (0) or which allocation holds it (a tag). From the map alone this file predicts every status
- * and every offset the index must return (address-ordered first fit by default, best fit with
- * GOMEM_TWOTREE), and after every operation the index's walk, counters and
- * gomem_index_invariants_hold must agree with it. In arena mode the tags are also written into the
- * arena's real bytes, so an allocation handed out twice shows up as overwritten bytes.
+ * and where the index must place every allocation, by the rule of the index compiled in (read from
+ * gomem_features()): the treap (neither index bit) is address-ordered first fit and
+ * GOMEM_FEATURE_TWOTREE best fit, both predicted to the byte; the default index
+ * (GOMEM_FEATURE_TLSF) is good fit, whose choice among the blocks depends on its class lists, so
+ * any legal fit is accepted there: the first aligned byte of a free run that holds the request.
+ * Under every rule gomem_index_find must name the offset the next gomem_index_alloc with the same
+ * arguments takes, and NOMEM is right only when no free run holds the request once aligned (or,
+ * under a page limit, when the fit needs a node for its alignment gap). After every operation the
+ * index's walk, counters and gomem_index_invariants_hold must agree with the model. In arena mode
+ * the tags are also written into the arena's real bytes, so an allocation handed out twice shows
+ * up as overwritten bytes.
  *
  * Deterministic: nothing survives between inputs. The page limit is restored, every object is
  * destroyed, and gomem_page_bytes_held() must be back where it started (a leak check).
@@ -30,10 +37,17 @@
 
 /* ---- the shadow model ---------------------------------------------------------------------- */
 
+/* Where an allocation may go, by the index compiled in. */
+typedef enum fit_rule {
+    FIT_FIRST, /* the treap: address-ordered first fit, predicted exactly */
+    FIT_BEST,  /* GOMEM_FEATURE_TWOTREE: best fit, predicted exactly */
+    FIT_ANY    /* GOMEM_FEATURE_TLSF: good fit; any legal offset */
+} fit_rule;
+
 typedef struct model {
     uint16_t owner[MAP_SIZE]; /* 0: free; otherwise the tag of the allocation holding the byte */
     size_t size;             /* offsets [0, size) exist */
-    bool best_fit;           /* GOMEM_TWOTREE build */
+    fit_rule rule;
     bool limited;            /* a page limit is set, so node growth may fail */
     uint16_t next_tag;
 } model;
@@ -82,11 +96,13 @@ static bool consider_run(void *context, size_t start, size_t end) {
 
 /* The offset an allocation of (size, alignment) must get, or false when none fits, following the
  * contract of gomem_index_alloc. Also reports whether the fit leaves free bytes on both sides
- * (then the index needs one more node). */
+ * (then the index needs one more node). With FIT_ANY only the answer (whether any run holds the
+ * request) is binding: the offset is the first fit's, one legal choice among several. */
 static bool model_fit(const model *md, size_t size, size_t alignment, size_t *offset,
                       bool *needs_node) {
-    fit_search f = {.size = size, .alignment = alignment, .best_fit = md->best_fit};
-    if (md->best_fit) {
+    bool best_fit = md->rule == FIT_BEST;
+    fit_search f = {.size = size, .alignment = alignment, .best_fit = best_fit};
+    if (best_fit) {
         each_free_run(md, consider_run, &f);
     } else {
         /* 1. the lowest run of at least `size` bytes, if it holds the request once aligned */
@@ -109,6 +125,22 @@ static bool model_fit(const model *md, size_t size, size_t alignment, size_t *of
         *needs_node = f.at != f.start && f.at + size != f.end;
     }
     return f.found;
+}
+
+/* Whether offset is a legal place for (size, alignment) under any rule: the first aligned byte of
+ * a free run that holds every byte of the request. *needs_node: the fit leaves free bytes on both
+ * sides, so taking it needs a node for the alignment gap. */
+static bool model_legal(const model *md, size_t offset, size_t size, size_t alignment,
+                        bool *needs_node) {
+    if (offset >= md->size || size > md->size - offset || offset % alignment != 0 ||
+        !is_free(md, offset))
+        return false;
+    size_t start = offset, end = offset;
+    while (start > 0 && is_free(md, start - 1)) start--;
+    while (end < md->size && md->owner[end] == 0) end++;
+    size_t aligned = (start + alignment - 1) & ~(alignment - 1);
+    *needs_node = offset != start && offset + size != end;
+    return offset == aligned && end - offset >= size;
 }
 
 /* Tags never repeat within one input (MAX_OPS < 65535), so two allocations never share one:
@@ -268,7 +300,41 @@ static void check_bytes(const target *t, const model *md, size_t offset, size_t 
                  (uint8_t)md->owner[i]);
 }
 
-/* One alloc or find, checked against the model; true (and *taken) when bytes were taken. */
+/* A find or an alloc through the index or, in arena mode, the arena (whose alignment is its
+ * default): the status, and on GOMEM_OK the offset (untouched otherwise). */
+static gomem_status call_find(const target *t, size_t size, size_t alignment, size_t *offset) {
+    if (t->arena == NULL) return gomem_index_find(t->index, size, alignment, offset);
+    void *p = gomem_arena_find(t->arena, size);
+    if (p == NULL) return GOMEM_ERR_NOMEM;
+    *offset = (size_t)((uint8_t *)p - t->base);
+    return GOMEM_OK;
+}
+
+static gomem_status call_alloc(target *t, size_t size, size_t alignment, size_t *offset) {
+    if (t->arena == NULL) return gomem_index_alloc(t->index, size, alignment, offset);
+    void *p = gomem_arena_malloc(t->arena, size);
+    if (p == NULL) return GOMEM_ERR_NOMEM;
+    *offset = (size_t)((uint8_t *)p - t->base);
+    return GOMEM_OK;
+}
+
+/* A find's or an alloc's offset against the rule: the predicted one (first and best fit), or any
+ * legal one (FIT_ANY). Returns whether taking it needs a node for an alignment gap. */
+static bool check_offset(const model *md, const char *what, size_t size, size_t alignment,
+                         size_t offset, size_t want_offset) {
+    bool needs_node = false;
+    if (!model_legal(md, offset, size, alignment, &needs_node))
+        FAIL("%s(%zu, align %zu) gave offset %zu: not the first aligned byte of a free run that "
+             "holds it",
+             what, size, alignment, offset);
+    if (md->rule != FIT_ANY && offset != want_offset)
+        FAIL("%s(%zu, align %zu) gave offset %zu, the model expects %zu", what, size, alignment,
+             offset, want_offset);
+    return needs_node;
+}
+
+/* One alloc or find, checked against the model; true (and *taken) when bytes were taken. An alloc
+ * is preceded by a find with the same arguments, which must name the offset the alloc takes. */
 static bool alloc_checked(target *t, model *md, size_t size, size_t alignment, bool find_only,
                           size_t *taken) {
     gomem_status want;
@@ -281,30 +347,35 @@ static bool alloc_checked(target *t, model *md, size_t size, size_t alignment, b
     else
         want = model_fit(md, size, alignment, &want_offset, &needs_node) ? GOMEM_OK
                                                                           : GOMEM_ERR_NOMEM;
-    gomem_status got;
-    size_t offset = 0xDEAD; /* must stay untouched on failure */
-    if (t->arena) {
-        void *p = find_only ? gomem_arena_find(t->arena, size) : gomem_arena_malloc(t->arena, size);
-        got = p ? GOMEM_OK : GOMEM_ERR_NOMEM;
-        if (p) offset = (size_t)((uint8_t *)p - t->base);
-        if (want != GOMEM_OK) want = GOMEM_ERR_NOMEM; /* the arena API only has NULL */
-    } else if (find_only) {
-        got = gomem_index_find(t->index, size, alignment, &offset);
-    } else {
-        got = gomem_index_alloc(t->index, size, alignment, &offset);
-    }
-    /* A fit that splits a block in two needs a node; under a page limit there may be none. */
-    if (got == GOMEM_ERR_NOMEM && want == GOMEM_OK && needs_node && md->limited && !find_only)
-        want = GOMEM_ERR_NOMEM;
-    EXPECT_STATUS(find_only ? "find" : "alloc", got, want);
+    if (t->arena && want != GOMEM_OK) want = GOMEM_ERR_NOMEM; /* the arena API only has NULL */
+
+    /* find takes nothing, so it needs no node: its status is exact under any page limit. */
+    size_t found = 0xDEAD; /* must stay untouched on failure */
+    gomem_status got = call_find(t, size, alignment, &found);
+    EXPECT_STATUS("find", got, want);
     if (got != GOMEM_OK) {
-        if (offset != 0xDEAD) FAIL("a failed alloc/find wrote its offset (%zu)", offset);
+        if (found != 0xDEAD) FAIL("a failed find wrote its offset (%zu)", found);
+    } else {
+        /* Under FIT_ANY the node question is the found offset's, the one alloc takes. */
+        bool found_needs_node = check_offset(md, "find", size, alignment, found, want_offset);
+        if (md->rule == FIT_ANY) needs_node = found_needs_node;
+    }
+    if (find_only) return false;
+
+    size_t offset = 0xDEAD;
+    got = call_alloc(t, size, alignment, &offset);
+    /* A fit that splits a block in two needs a node; under a page limit there may be none. */
+    if (got == GOMEM_ERR_NOMEM && want == GOMEM_OK && needs_node && md->limited)
+        want = GOMEM_ERR_NOMEM;
+    EXPECT_STATUS("alloc", got, want);
+    if (got != GOMEM_OK) {
+        if (offset != 0xDEAD) FAIL("a failed alloc wrote its offset (%zu)", offset);
         return false;
     }
-    if (offset != want_offset)
-        FAIL("%s(%zu, align %zu) gave offset %zu, the model expects %zu", find_only ? "find" : "alloc",
-             size, alignment, offset, want_offset);
-    if (find_only) return false;
+    if (offset != found)
+        FAIL("alloc(%zu, align %zu) took offset %zu, the find before it named %zu", size,
+             alignment, offset, found);
+    (void)check_offset(md, "alloc", size, alignment, offset, want_offset);
     uint16_t tag = take_tag(md);
     for (size_t i = offset; i < offset + size; i++) md->owner[i] = tag;
     if (t->base) memset(t->base + offset, (uint8_t)tag, size);
@@ -386,9 +457,11 @@ static void do_reset(target *t, model *md, stream *s) {
     bool any_free = false;
     for (size_t i = 0; i < md->size && !any_free; i++) any_free = md->owner[i] == 0;
     gomem_status got = gomem_index_reset(t->index, size);
-    /* NOMEM is legal under a page limit when a node is needed, and in hardened builds when a
-     * boundary map of a new size is. It must change nothing. */
-    bool may_need_pages = !any_free || (GOMEM_HARDENED && size != md->size);
+    /* NOMEM is legal under a page limit when a node is needed, in hardened builds when a
+     * boundary map of a new size is, and with the default index (GOMEM_FEATURE_TLSF) when a new
+     * size needs its class and edge tables in another shape. It must change nothing. */
+    bool tables = (gomem_features() & GOMEM_FEATURE_TLSF) != 0;
+    bool may_need_pages = !any_free || ((GOMEM_HARDENED || tables) && size != md->size);
     if (got == GOMEM_ERR_NOMEM && want == GOMEM_OK && may_need_pages && md->limited) want = got;
     EXPECT_STATUS("reset", got, want);
     if (got == GOMEM_OK) {
@@ -495,7 +568,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t held_at_start = gomem_page_bytes_held();
     gomem_set_page_limit(0);
     memset(&md, 0, sizeof md);
-    md.best_fit = (gomem_features() & GOMEM_FEATURE_TWOTREE) != 0;
+    unsigned features = gomem_features();
+    md.rule = features & GOMEM_FEATURE_TLSF      ? FIT_ANY
+              : features & GOMEM_FEATURE_TWOTREE ? FIT_BEST
+                                                 : FIT_FIRST;
     md.next_tag = 1;
     op_number = 0;
 
