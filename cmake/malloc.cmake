@@ -2,7 +2,8 @@
 # preloading it) makes gomem a program's only allocator. Included by the top CMakeLists.txt when
 # GOMEM_MALLOC is on. The core is compiled a second time for it, because its page source must not
 # call the malloc it implements:
-#   native (POSIX)  pages from mmap; always thread-safe (a preloaded library meets threads it was
+#   native (POSIX)  pages from mmap reservations (platform/page_reserve.c); always thread-safe, with
+#                   a cache per thread (a preloaded library meets threads it was
 #                   not told about), plus a shared library for LD_PRELOAD;
 #   WASI            pages from memory.grow, without settling wasi-libc's malloc (it is replaced);
 #   Emscripten      its own break over emscripten_resize_heap (link with -sMALLOC=none: there is
@@ -12,10 +13,14 @@ if(GOMEM_WASM_MODULE OR WIN32)
 endif()
 
 set(GOMEM_MALLOC_DEFINITIONS ${GOMEM_DEFINITIONS})
+set(GOMEM_MALLOC_SOURCES src/malloc/heap.c src/malloc/standard.c)
 if(NOT EMSCRIPTEN AND NOT CMAKE_SYSTEM_NAME STREQUAL "WASI")
   # Threads on and pages from mmap, whatever the library build chose.
   list(FILTER GOMEM_MALLOC_DEFINITIONS EXCLUDE REGEX "^GOMEM_(THREADS|MMAP)=")
   list(APPEND GOMEM_MALLOC_DEFINITIONS GOMEM_THREADS=1 GOMEM_MMAP=1)
+  list(APPEND GOMEM_MALLOC_SOURCES src/malloc/thread_cache.c)
+elseif(GOMEM_THREADS)
+  list(APPEND GOMEM_MALLOC_SOURCES src/malloc/thread_cache.c) # wasm threads (Emscripten -pthread)
 endif()
 list(APPEND GOMEM_MALLOC_DEFINITIONS GOMEM_BUILDING=1 GOMEM_MALLOC_BUILD=1)
 if(EMSCRIPTEN)
@@ -24,13 +29,13 @@ if(EMSCRIPTEN)
 elseif(CMAKE_SYSTEM_NAME STREQUAL "WASI")
   set(GOMEM_MALLOC_PAGE_SOURCE platform/page_wasm.c)
 else()
-  set(GOMEM_MALLOC_PAGE_SOURCE platform/page_mmap.c)
+  set(GOMEM_MALLOC_PAGE_SOURCE platform/page_reserve.c)
 endif()
 
 set(GOMEM_CORE_SOURCES ${GOMEM_SOURCES})
 list(REMOVE_ITEM GOMEM_CORE_SOURCES ${GOMEM_PAGE_SOURCE})
 add_library(gomem_malloc_objects OBJECT
-  ${GOMEM_CORE_SOURCES} ${GOMEM_MALLOC_PAGE_SOURCE} src/malloc/heap.c src/malloc/standard.c)
+  ${GOMEM_CORE_SOURCES} ${GOMEM_MALLOC_PAGE_SOURCE} ${GOMEM_MALLOC_SOURCES})
 set_target_properties(gomem_malloc_objects PROPERTIES POSITION_INDEPENDENT_CODE ON
                       C_VISIBILITY_PRESET hidden)
 target_compile_definitions(gomem_malloc_objects PRIVATE ${GOMEM_MALLOC_DEFINITIONS})

@@ -11,13 +11,7 @@
  * before our first grow. (Emscripten's sbrk keeps its own break pointer and would not cope; that
  * build uses page_emscripten.c instead.)
  *
- * Invariants of the free list:
- *   - regions are sorted by address, never overlap and never touch (adjacent ones are merged the
- *     moment the second is freed), so a run of frees rebuilds the large regions it came from;
- *   - every region's address and size are multiples of REGION_GRAIN (4 KiB), so every region
- *     handed out is aligned to at least GOMEM_MAX_ALIGNMENT;
- *   - the bookkeeping lives in-band, in the first bytes of each free region (they are free memory),
- *     so this file needs no C library at all and no static table that could run out.
+ * The free list (region_list.h) keeps its bookkeeping in-band and merges neighbours.
  *
  * Why 4 KiB and not the 64 KiB wasm page: the core rounds every metadata block (allocator structs,
  * node pools) to page_size; 64 KiB per small block would waste most of a small module's memory.
@@ -40,6 +34,7 @@
 #include <stdint.h>
 
 #include "platform.h"
+#include "region_list.h"
 
 #if !defined(__wasm__)
 #error "page_wasm.c is the page source of wasm32 builds only"
@@ -90,19 +85,7 @@ static const gomem_page_info page_info = {
 
 const gomem_page_info *gomem_page_source(void) { return &page_info; }
 
-/* Header stored in the first bytes of each free region. */
-typedef struct free_region {
-    size_t size;              /* bytes, a multiple of REGION_GRAIN */
-    struct free_region *next; /* the next free region at a higher address, or NULL */
-} free_region;
-
-static free_region *free_head;
-
-/* End address as a 64-bit number: a region may end exactly at 4 GiB, which a 32-bit uintptr_t
- * would wrap to 0. */
-static uint64_t region_end(const free_region *region) {
-    return (uint64_t)(uintptr_t)region + region->size;
-}
+static gomem_free_region *free_head;
 
 #if GOMEM_THREADS
 /* Kept local on purpose: platform/ must not depend on src/. Critical sections are a short list
@@ -117,53 +100,6 @@ static void unlock_list(void) { atomic_flag_clear_explicit(&list_lock, memory_or
 static void lock_list(void) {}
 static void unlock_list(void) {}
 #endif
-
-/* Put [address, address + size) on the free list, merging it with the regions just below and just
- * above when they touch it. O(free regions). */
-static void insert_free(uintptr_t address, size_t size) {
-    free_region **link = &free_head;
-    free_region *below = NULL;
-    while (*link != NULL && (uintptr_t)*link < address) {
-        below = *link;
-        link = &below->next;
-    }
-    free_region *above = *link;
-    /* Sizes cannot overflow when merging: all regions together lie inside 4 GiB of memory that
-     * does not start at address 0 (the stack and data live there). */
-    if (above != NULL && (uint64_t)address + size == (uint64_t)(uintptr_t)above) {
-        size += above->size;
-        above = above->next;
-    }
-    if (below != NULL && region_end(below) == (uint64_t)address) {
-        below->size += size;
-        below->next = above;
-        return;
-    }
-    free_region *region = (free_region *)address;
-    region->size = size;
-    region->next = above;
-    *link = region;
-}
-
-/* Take `size` bytes from the front of the lowest free region that holds them (first fit), or NULL.
- * Carving from the front keeps the unused rest of the top region adjacent to the end of memory, so
- * the next grow extends it instead of leaving a hole. O(free regions). */
-static void *take_first_fit(size_t size) {
-    for (free_region **link = &free_head; *link != NULL; link = &(*link)->next) {
-        free_region *region = *link;
-        if (region->size < size) continue;
-        if (region->size == size) {
-            *link = region->next;
-        } else {
-            free_region *rest = (free_region *)((uintptr_t)region + size);
-            rest->size = region->size - size;
-            rest->next = region->next;
-            *link = rest;
-        }
-        return region;
-    }
-    return NULL;
-}
 
 #if WITH_WASI_LIBC
 /* wasi-libc's malloc sets itself up on its first call and, in releases before 2023 (wasi-libc
@@ -220,9 +156,8 @@ static bool grow_for(size_t size) {
     if (top > limit) return false; /* not wasm32 as we know it: be safe */
     /* Free bytes that already touch the end of memory count towards the request. */
     uint64_t tail = 0;
-    const free_region *last = free_head;
-    while (last != NULL && last->next != NULL) last = last->next;
-    if (last != NULL && region_end(last) == top) tail = last->size;
+    const gomem_free_region *last = gomem_region_last(free_head);
+    if (last != NULL && gomem_region_end(last) == top) tail = last->size;
 
     uint64_t missing = (uint64_t)size > tail ? (uint64_t)size - tail : 0;
     uint64_t need = (missing + WASM_PAGE - 1) / WASM_PAGE * WASM_PAGE;
@@ -254,7 +189,7 @@ static bool grow_for(size_t size) {
     if (!grown) return false;
     /* start >= 64 KiB (the stack and data occupy the first page), so the chunk ends at most at
      * 4 GiB and its size fits in a 32-bit size_t. */
-    insert_free((uintptr_t)start, (size_t)step);
+    gomem_region_insert(&free_head, (uintptr_t)start, (size_t)step);
     return true;
 }
 
@@ -263,12 +198,12 @@ void *gomem_page_alloc(size_t size) {
      * 4 KiB invariant whatever a caller does. */
     if (size == 0 || size % REGION_GRAIN != 0) return NULL;
     lock_list();
-    void *region = take_first_fit(size);
+    void *region = gomem_region_take(&free_head, size);
     /* Another grower (libc, another thread) may land between our grow and the block we expected
      * to extend, leaving the grown chunk too small on its own: grow again, a bounded few times. */
     for (int attempt = 0; region == NULL && attempt < GROW_ATTEMPTS; attempt++) {
         if (!grow_for(size)) break;
-        region = take_first_fit(size);
+        region = gomem_region_take(&free_head, size);
     }
     unlock_list();
     return region;
@@ -277,7 +212,7 @@ void *gomem_page_alloc(size_t size) {
 void gomem_page_free(void *region, size_t size) {
     if (region == NULL || size == 0) return;
     lock_list();
-    insert_free((uintptr_t)region, size);
+    gomem_region_insert(&free_head, (uintptr_t)region, size);
     unlock_list();
 }
 

@@ -1,8 +1,9 @@
 /*
  * platform.h - the porting contract: everything gomem needs from the system, in one place.
  * Exactly one page source file (page_mmap.c, page_windows.c, page_heap.c, page_wasm.c,
- * page_emscripten.c) is compiled into a build; CMake makes that choice once. The core reads the
- * source's capabilities from gomem_page_source() instead of testing platform macros.
+ * page_emscripten.c, and page_reserve.c for gomem_malloc on POSIX) is compiled into a build;
+ * CMake makes that choice once. The core reads the source's capabilities from
+ * gomem_page_source() instead of testing platform macros.
  */
 #ifndef GOMEM_PLATFORM_H
 #define GOMEM_PLATFORM_H
@@ -17,6 +18,12 @@ void *gomem_page_alloc(size_t size);
 
 /* Give back a region from gomem_page_alloc, with the size it was asked for. Thread-safe. */
 void gomem_page_free(void *region, size_t size);
+
+/* Hold the source's own lock, and release it, around fork() (from a pthread_atfork handler), so
+ * that the child never inherits it held. Provided only by page_reserve.c, the source of the
+ * native gomem_malloc, whose fork handlers call them. */
+void gomem_page_fork_hold(void);
+void gomem_page_fork_release(void);
 
 /* Let another thread run; called by spin locks that have waited long. Thread-safe. */
 void gomem_platform_yield(void);

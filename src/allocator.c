@@ -365,6 +365,12 @@ void gomem_allocator_arenas(const gomem_allocator *allocator, gomem_arena_visito
     gomem_lock_release(lock);
 }
 
+void gomem_allocator_hold(gomem_allocator *allocator) { gomem_lock_acquire(&allocator->lock); }
+
+void gomem_allocator_release_hold(gomem_allocator *allocator) {
+    gomem_lock_release(&allocator->lock);
+}
+
 bool gomem_allocator_owns(const gomem_allocator *allocator, const void *ptr, size_t size) {
     gomem_lock *lock = (gomem_lock *)&allocator->lock;
     gomem_lock_acquire(lock);

@@ -89,6 +89,11 @@ size_t gomem_meta_footprint(size_t bytes);
 void *gomem_resize_through(gomem_resize_fn resize, void *context, void *old, size_t old_bytes,
                            size_t new_bytes);
 
+/* Hold an allocator's lock, and release it, around fork() (the malloc layer's atfork handlers):
+ * no call on the allocator can be half done when the child starts. */
+void gomem_allocator_hold(gomem_allocator *allocator);
+void gomem_allocator_release_hold(gomem_allocator *allocator);
+
 /* A spin lock on C11 atomics (so it works in wasm threads too), compiled away without
  * GOMEM_THREADS. Critical sections are short (one tree operation); after a burst of spinning the
  * waiter yields so a preempted holder can finish. */

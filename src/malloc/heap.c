@@ -1,33 +1,31 @@
 /*
  * heap.c - the process heap of the malloc layer: one scalable allocator, made on first use,
- * whose blocks carry a header (size and check word, padded to the block alignment), plus per-class
- * lists of freed small blocks.
+ * whose blocks carry a header (block.h), plus shared per-class lists of freed small blocks and,
+ * with GOMEM_THREADS, a cache per thread in front of them (thread_cache.h).
  *
- * Block layout: [header: size, check][size usable bytes]. `size` is the block's usable size: a
- * class size for small requests, the request rounded to the alignment otherwise (or more, when an
- * aligned block kept the slack it could not give back). The whole block, header included, is one
- * allocation of the scalable allocator, so free gives back exactly HEADER + size bytes.
+ * Validating a pointer takes no lock: its header is read only when gomem_page_readable says the
+ * address can never fault (wasm: below the memory size; natively: inside a reservation of
+ * page_reserve.c, never unmapped), and then block_claim's compare-and-swap accepts exactly one
+ * free of a LIVE block. So a thread frees into its own cache, and allocates from it, without any
+ * shared lock or shared cache line in the common case.
  *
- * The check word ties the header to its address, size and state (live, on a list, freed): a free
- * of a pointer that is not a live block's payload fails the check and is counted, never acted on.
- * Pointers are first checked to lie in one of the allocator's arenas, so a foreign pointer's
- * header is never read.
- *
- * Locking: one lock (a no-op without GOMEM_THREADS) guards the lists, counters and the first use;
- * the allocator's own lock nests inside it.
+ * Locking: the heap lock (a no-op without GOMEM_THREADS) guards the shared lists, the counters
+ * and the first use; the allocator's own lock nests inside it, and the page source's inside that.
+ * Natively a pthread_atfork handler holds all three across fork(), so the child of a threaded
+ * program inherits none of them held.
  */
 #include "heap.h"
 
-#include "../internal.h"
-#include "classes.h"
+#if GOMEM_THREADS && !defined(__wasm__)
+#define FORK_HANDLERS 1
+#include <pthread.h>
+#else
+#define FORK_HANDLERS 0
+#endif
 
-typedef struct block_header {
-    _Alignas(BLOCK_ALIGN) size_t size; /* padded to BLOCK_ALIGN where two words are less */
-    size_t check;
-} block_header;
-
-#define HEADER sizeof(block_header)
-_Static_assert(sizeof(block_header) == BLOCK_ALIGN, "a header keeps the payload aligned");
+#if GOMEM_THREADS
+#include "thread_cache.h"
+#endif
 
 /* First arena of the heap: small programs stay small, larger ones grow by doubling. */
 #define INITIAL_ARENA ((size_t)64 << 10)
@@ -41,26 +39,58 @@ _Static_assert(sizeof(block_header) == BLOCK_ALIGN, "a header keeps the payload 
 /* A shrinking realloc gives its tail back only when that is worth an index operation. */
 #define SHRINK_MIN ((size_t)64)
 
-enum block_state { LIVE = 0x4c49u, LISTED = 0x5ae7u, FREED = 0x0f3eu };
-
 static struct {
     gomem_lock lock;
-    gomem_allocator *allocator; /* NULL until the first allocation */
-    void *lists[CLASS_COUNT];   /* freed small blocks by class, chained through their payload */
-    size_t cached;              /* bytes (headers included) on the lists */
+    gomem_allocator *allocator;        /* NULL until the first allocation */
+    block_header *lists[CLASS_COUNT]; /* freed small blocks by class */
+    size_t cached;                     /* bytes (headers included) on the lists */
     size_t misuses;
     gomem_status last_misuse;
 } heap;
 
-static size_t check_of(const block_header *h, enum block_state state) {
-    return (uintptr_t)h ^ (h->size * 0x9E3779B1u) ^ (size_t)state;
+#if FORK_HANDLERS
+static pthread_once_t fork_handlers_once = PTHREAD_ONCE_INIT;
+
+/* Every lock of the malloc layer, in its nesting order, so that fork() finds none held. */
+static void before_fork(void) {
+    gomem_lock_acquire(&heap.lock);
+    if (heap.allocator != NULL) gomem_allocator_hold(heap.allocator);
+    gomem_page_fork_hold();
+}
+static void after_fork_parent(void) {
+    gomem_page_fork_release();
+    if (heap.allocator != NULL) gomem_allocator_release_hold(heap.allocator);
+    gomem_lock_release(&heap.lock);
+}
+static void after_fork_child(void) {
+    gomem_thread_caches_forget_others_locked();
+    after_fork_parent();
+}
+static void install_fork_handlers(void) {
+    /* On failure (no memory for the handler) only fork safety is lost. */
+    (void)pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+}
+#endif
+
+void gomem_heap_lock(void) {
+#if FORK_HANDLERS
+    /* Outside the lock: pthread_atfork may allocate. */
+    (void)pthread_once(&fork_handlers_once, install_fork_handlers);
+#endif
+    gomem_lock_acquire(&heap.lock);
 }
 
-static void set_state(block_header *h, enum block_state state) { h->check = check_of(h, state); }
+void gomem_heap_unlock(void) { gomem_lock_release(&heap.lock); }
 
 static void misuse_locked(gomem_status why) {
     heap.misuses++;
     heap.last_misuse = why;
+}
+
+static void misuse(gomem_status why) {
+    gomem_heap_lock();
+    misuse_locked(why);
+    gomem_heap_unlock();
 }
 
 static gomem_allocator *allocator_locked(void) {
@@ -71,32 +101,23 @@ static gomem_allocator *allocator_locked(void) {
     return heap.allocator;
 }
 
-/* Whether the header before a payload may be read at all. In wasm every address below the memory
- * size is readable, so bounds are enough and the check word tells the rest (this saves the arena
- * search on every free). Natively the header must lie in one of the heap's arenas: between
- * mappings there may be nothing to read. */
-static bool header_readable_locked(const block_header *h) {
-#if defined(__wasm__)
-    return (uintptr_t)h >= BLOCK_ALIGN &&
-           (uint64_t)(uintptr_t)(h + 1) <= (uint64_t)__builtin_wasm_memory_size(0) * 65536u;
-#else
-    return gomem_allocator_owns(heap.allocator, h, sizeof *h);
-#endif
-}
-
-/* The header of a live block's payload, or NULL (a misuse, counted) for anything else. */
-static block_header *live_block_locked(void *payload) {
-    block_header *h = (block_header *)payload - 1;
-    if ((uintptr_t)payload % BLOCK_ALIGN != 0 || heap.allocator == NULL ||
-        !header_readable_locked(h)) {
-        misuse_locked(GOMEM_ERR_FOREIGN_POINTER);
-        return NULL;
-    }
-    if (h->check == check_of(h, LIVE)) return h;
-    bool freed = h->check == check_of(h, LISTED) || h->check == check_of(h, FREED);
+/* Count a free (or realloc) of a readable header that block_claim refused. */
+static void refuse(const block_header *h) {
     /* In GOMEM_HARDENED builds a block given back to the index had its header overwritten by the
      * freed-byte fill, so a second free of it reads as foreign (it is refused all the same). */
-    misuse_locked(freed ? GOMEM_ERR_DOUBLE_FREE : GOMEM_ERR_FOREIGN_POINTER);
+    bool freed = block_is(h, LISTED) || block_is(h, FREED) || block_is(h, BUSY);
+    misuse(freed ? GOMEM_ERR_DOUBLE_FREE : GOMEM_ERR_FOREIGN_POINTER);
+}
+
+/* A live block's header, claimed for the heap (state BUSY), or NULL after counting the misuse. */
+static block_header *claim_live(void *payload) {
+    if (!gomem_heap_header_readable(payload)) {
+        misuse(GOMEM_ERR_FOREIGN_POINTER);
+        return NULL;
+    }
+    block_header *h = (block_header *)payload - 1;
+    if (GOMEM_LIKELY(block_claim(h, BUSY))) return h;
+    refuse(h);
     return NULL;
 }
 
@@ -111,55 +132,149 @@ static bool request_fits(size_t n, size_t slack) {
 }
 
 static void list_push_locked(block_header *h) {
-    void **list = &heap.lists[class_of(h->size)];
-    *(void **)(h + 1) = *list;
+    block_header **list = &heap.lists[block_word_class(h->word)];
+    block_set(h, LISTED);
+    block_set_next(h, *list);
     *list = h;
-    heap.cached += HEADER + h->size;
-    set_state(h, LISTED);
+    heap.cached += HEADER + block_size(h);
 }
 
 /* The most recently listed block of class c, taken off its list, or NULL when the list is empty. */
 static block_header *list_pop_locked(unsigned c) {
     block_header *h = heap.lists[c];
     if (h != NULL) {
-        heap.lists[c] = *(void **)(h + 1);
-        heap.cached -= HEADER + h->size;
+        heap.lists[c] = block_next(h);
+        heap.cached -= HEADER + block_size(h);
     }
     return h;
 }
 
-/* A new block of `size` bytes (a class size when small) from the allocator: the first of a run
- * whose other blocks go on the list, when the block is small and the list budget allows. */
-static block_header *new_block_locked(size_t size) {
+/* Blocks of `size` bytes (a class size when small) from the allocator, side by side: `wanted`, or
+ * a whole run when the block is small and the list budget allows (the extra blocks go on the
+ * list), or one when memory is short. Returns the first and sets *count to how many the caller
+ * gets (chained), or NULL. */
+static block_header *new_blocks_locked(size_t size, unsigned wanted, unsigned *count) {
     gomem_allocator *allocator = allocator_locked();
     if (allocator == NULL) return NULL;
-    size_t block = HEADER + size, count = 1;
-    if (block <= RUN_BLOCK_MAX && heap.cached + RUN_BYTES <= GOMEM_MALLOC_CACHE_BYTES)
-        count = RUN_BYTES / block;
-    uint8_t *run = gomem_malloc(allocator, count * block);
-    if (run == NULL && count > 1) {
-        count = 1;
+    size_t block = HEADER + size, made = wanted;
+    if (block <= RUN_BLOCK_MAX && RUN_BYTES / block > made &&
+        heap.cached + RUN_BYTES <= GOMEM_MALLOC_CACHE_BYTES)
+        made = RUN_BYTES / block;
+    uint8_t *run = gomem_malloc(allocator, made * block);
+    if (run == NULL && made > 1) {
+        made = wanted = 1;
         run = gomem_malloc(allocator, block);
     }
     if (run == NULL) return NULL;
-    for (size_t i = count; i-- > 1;) { /* pushed last to first: handed out in address order */
+    for (size_t i = made; i-- > wanted;) { /* pushed last to first: handed out in address order */
         block_header *h = (block_header *)(run + i * block);
-        h->size = size;
+        block_set_size(h, size);
         list_push_locked(h);
     }
-    block_header *first = (block_header *)run;
-    first->size = size;
-    return first;
+    for (size_t i = 0; i < wanted; i++) {
+        block_header *h = (block_header *)(run + i * block);
+        block_set_size(h, size);
+        block_set(h, LISTED);
+        block_set_next(h, i + 1 < wanted ? (block_header *)(run + (i + 1) * block) : NULL);
+    }
+    *count = wanted;
+    return (block_header *)run;
 }
 
-void *gomem_heap_alloc(size_t n) {
-    if (!request_fits(n, 0)) return NULL;
-    size_t size = block_size_for(n);
-    gomem_lock_acquire(&heap.lock);
-    block_header *h = size <= GOMEM_MALLOC_SMALL_MAX ? list_pop_locked(class_of(size)) : NULL;
-    if (h == NULL) h = new_block_locked(size);
-    if (h != NULL) set_state(h, LIVE);
-    gomem_lock_release(&heap.lock);
+unsigned gomem_heap_take_batch(unsigned c, unsigned want, block_header **chain, size_t *bytes) {
+    size_t size = class_size(c);
+    unsigned got = 0;
+    block_header *first = NULL, *last = NULL;
+    gomem_heap_lock();
+    for (block_header *h; got < want && (h = list_pop_locked(c)) != NULL; got++) {
+        if (last) block_set_next(last, h);
+        else first = h;
+        last = h;
+    }
+    if (got < want) {
+        unsigned made = 0;
+        block_header *fresh = new_blocks_locked(size, want - got, &made);
+        if (fresh != NULL) {
+            if (last) block_set_next(last, fresh);
+            else first = fresh;
+            got += made;
+            last = NULL; /* the fresh chain ends in NULL already */
+        }
+    }
+    if (last) block_set_next(last, NULL);
+    gomem_heap_unlock();
+    *chain = first;
+    *bytes += (size_t)got * (HEADER + size);
+    return got;
+}
+
+/* Give back a block the heap owns (claimed): onto its class list while the budget allows, else
+ * to the index. */
+static void release_locked(block_header *h) {
+    size_t size = block_size(h);
+    if (block_word_is_class(h->word) && heap.cached + HEADER + size <= GOMEM_MALLOC_CACHE_BYTES) {
+        list_push_locked(h);
+        return;
+    }
+    block_set(h, FREED);
+    /* Only a missing index node can fail here; the block then stays allocated (leaked, never
+     * handed out twice). */
+    if (gomem_free(heap.allocator, h, HEADER + size) != GOMEM_OK) block_set(h, LIVE);
+}
+
+void gomem_heap_give_batch(block_header *chain) {
+    gomem_heap_lock();
+    while (chain != NULL) {
+        block_header *next = block_next(chain);
+        release_locked(chain);
+        chain = next;
+    }
+    gomem_heap_unlock();
+}
+
+/* A small block without a thread cache: from the shared list, else a new run. */
+static block_header *small_block_shared(unsigned c) {
+    gomem_heap_lock();
+    block_header *h = list_pop_locked(c);
+    if (h == NULL) {
+        unsigned made;
+        h = new_blocks_locked(class_size(c), 1, &made);
+    }
+    if (h != NULL) block_set(h, LIVE);
+    gomem_heap_unlock();
+    return h;
+}
+
+static block_header *large_block(size_t size) {
+    gomem_heap_lock();
+    gomem_allocator *allocator = allocator_locked();
+    block_header *h = allocator ? gomem_malloc(allocator, HEADER + size) : NULL;
+    if (h != NULL) {
+        block_set_size(h, size);
+        block_set(h, LIVE);
+    }
+    gomem_heap_unlock();
+    return h;
+}
+
+void *gomem_heap_alloc_slow(size_t n) {
+    if (n > GOMEM_MALLOC_SMALL_MAX) {
+        block_header *h = request_fits(n, 0) ? large_block(gomem_align_up(n, BLOCK_ALIGN)) : NULL;
+        return h ? h + 1 : NULL;
+    }
+    unsigned c = class_of(n);
+    block_header *h;
+#if GOMEM_THREADS
+    thread_cache *cache = thread_cache_get(); /* sets the cache up on a thread's first call */
+    if (cache != NULL) {
+        h = thread_cache_pop(cache, c);
+        if (h == NULL) h = gomem_thread_cache_refill(cache, c);
+        if (h == NULL) return NULL;
+        block_set(h, LIVE);
+        return h + 1;
+    }
+#endif
+    h = small_block_shared(c);
     return h ? h + 1 : NULL;
 }
 
@@ -170,7 +285,7 @@ void *gomem_heap_alloc_aligned(size_t alignment, size_t n) {
     /* Enough for the header and the payload wherever the aligned address falls; the slack before
      * and after it goes straight back (segmented free), so the block is an ordinary one. */
     size_t total = HEADER + size + alignment - BLOCK_ALIGN;
-    gomem_lock_acquire(&heap.lock);
+    gomem_heap_lock();
     gomem_allocator *allocator = allocator_locked();
     uint8_t *start = allocator ? gomem_malloc(allocator, total) : NULL;
     block_header *h = NULL;
@@ -188,110 +303,125 @@ void *gomem_heap_alloc_aligned(size_t alignment, size_t n) {
             /* A tail that cannot be split off stays part of the block. */
             if (after != 0 && gomem_free(allocator, payload + size, after) != GOMEM_OK)
                 size += after;
-            h->size = size;
-            set_state(h, LIVE);
+            block_set_size(h, size);
+            block_set(h, LIVE);
         }
     }
-    gomem_lock_release(&heap.lock);
+    gomem_heap_unlock();
     return h ? h + 1 : NULL;
 }
 
-/* Give back a live block: onto its class list while the budget allows, else to the index. */
-static void release_locked(block_header *h) {
-    size_t size = h->size;
-    if (is_class_size(size) && heap.cached + HEADER + size <= GOMEM_MALLOC_CACHE_BYTES) {
-        list_push_locked(h);
-        return;
+/* Give back a claimed block (state BUSY): into this thread's cache when small, else as
+ * release_locked. */
+static void release(block_header *h) {
+#if GOMEM_THREADS
+    if (block_word_is_class(h->word)) {
+        thread_cache *cache = thread_cache_get();
+        if (cache != NULL) {
+            block_set(h, LISTED);
+            gomem_thread_cache_push_spilling(cache, (unsigned)block_word_class(h->word), h);
+            return;
+        }
     }
-    set_state(h, FREED);
-    /* Only a missing index node can fail here; the block then stays allocated (leaked, never
-     * handed out twice). */
-    if (gomem_free(heap.allocator, h, HEADER + size) != GOMEM_OK) set_state(h, LIVE);
+#endif
+    gomem_heap_lock();
+    release_locked(h);
+    gomem_heap_unlock();
 }
 
-void gomem_heap_free(void *payload) {
-    gomem_lock_acquire(&heap.lock);
-    block_header *h = live_block_locked(payload);
-    if (h != NULL) release_locked(h);
-    gomem_lock_release(&heap.lock);
+void gomem_heap_free_slow(void *payload) {
+    block_header *h = claim_live(payload);
+    if (h != NULL) release(h);
 }
 
 size_t gomem_heap_usable(void *payload) {
-    gomem_lock_acquire(&heap.lock);
-    block_header *h = live_block_locked(payload);
-    size_t size = h ? h->size : 0;
-    gomem_lock_release(&heap.lock);
-    return size;
+    if (!gomem_heap_header_readable(payload)) {
+        misuse(GOMEM_ERR_FOREIGN_POINTER);
+        return 0;
+    }
+    const block_header *h = (const block_header *)payload - 1;
+    if (block_is(h, LIVE)) return block_size(h);
+    refuse(h);
+    return 0;
 }
 
-/* Resize in place if possible: shrink by freeing the tail, grow by claiming the bytes after the
- * block. false when the block must move. */
+/* Resize a claimed block in place if possible: shrink by freeing the tail, grow by claiming the
+ * bytes after the block. false when the block must move. */
 static bool resize_in_place_locked(block_header *h, size_t n) {
-    size_t size = h->size, wanted = block_size_for(n);
+    size_t size = block_size(h), wanted = block_size_for(n);
     uint8_t *payload = (uint8_t *)(h + 1);
     if (wanted <= size) {
         size_t tail = size - wanted;
         if (tail >= SHRINK_MIN && tail >= size / 8 &&
-            gomem_free(heap.allocator, payload + wanted, tail) == GOMEM_OK) {
-            h->size = wanted;
-            set_state(h, LIVE);
-        }
+            gomem_free(heap.allocator, payload + wanted, tail) == GOMEM_OK)
+            block_set_size(h, wanted);
         return true; /* a block too little larger than asked for is kept whole */
     }
     if (gomem_grow_in_place(heap.allocator, h, HEADER + size, HEADER + wanted) != GOMEM_OK)
         return false;
-    h->size = wanted;
-    set_state(h, LIVE);
+    block_set_size(h, wanted);
     return true;
 }
 
 void *gomem_heap_resize(void *payload, size_t n) {
     if (!request_fits(n, 0)) return NULL;
-    gomem_lock_acquire(&heap.lock);
-    block_header *h = live_block_locked(payload);
-    bool done = h != NULL && resize_in_place_locked(h, n);
-    size_t old_size = h ? h->size : 0;
-    gomem_lock_release(&heap.lock);
+    /* Claimed while it is resized, so a concurrent free of it counts as a misuse. */
+    block_header *h = claim_live(payload);
     if (h == NULL) return NULL;
-    if (done) return payload;
+    gomem_heap_lock();
+    bool done = resize_in_place_locked(h, n);
+    gomem_heap_unlock();
+    if (done) {
+        block_set(h, LIVE);
+        return payload;
+    }
     void *moved = gomem_heap_alloc(n);
-    if (moved == NULL) return NULL;
-    memcpy(moved, payload, old_size < n ? old_size : n);
-    gomem_heap_free(payload);
+    if (moved == NULL) {
+        block_set(h, LIVE); /* unchanged, still the caller's */
+        return NULL;
+    }
+    memcpy(moved, payload, block_size(h) < n ? block_size(h) : n);
+    release(h);
     return moved;
 }
 
 void gomem_malloc_info_get(gomem_malloc_info *info) {
-    gomem_lock_acquire(&heap.lock);
+    gomem_heap_lock();
     memset(info, 0, sizeof *info);
     if (heap.allocator != NULL) gomem_allocator_stats(heap.allocator, &info->heap);
     info->cached = heap.cached;
+#if GOMEM_THREADS
+    info->cached += gomem_thread_caches_bytes_locked();
+#endif
     info->misuses = heap.misuses;
     info->last_misuse = heap.last_misuse;
-    gomem_lock_release(&heap.lock);
+    gomem_heap_unlock();
 }
 
 gomem_allocator *gomem_malloc_heap(void) {
-    gomem_lock_acquire(&heap.lock);
+    gomem_heap_lock();
     gomem_allocator *allocator = allocator_locked();
-    gomem_lock_release(&heap.lock);
+    gomem_heap_unlock();
     return allocator;
 }
 
 size_t gomem_malloc_release(void) {
-    gomem_lock_acquire(&heap.lock);
+#if GOMEM_THREADS
+    gomem_thread_cache_flush_current();
+#endif
+    gomem_heap_lock();
     size_t released = 0;
     if (heap.allocator != NULL) {
         for (unsigned c = 0; c < CLASS_COUNT; c++) {
             for (block_header *h; (h = list_pop_locked(c)) != NULL;) {
-                set_state(h, FREED);
+                block_set(h, FREED);
                 /* Whole blocks merge with their free neighbours; one that needs a node it cannot
                  * get stays allocated, as in release_locked. */
-                (void)gomem_free(heap.allocator, h, HEADER + h->size);
+                (void)gomem_free(heap.allocator, h, HEADER + block_size(h));
             }
         }
         released = gomem_trim(heap.allocator);
     }
-    gomem_lock_release(&heap.lock);
+    gomem_heap_unlock();
     return released;
 }

@@ -1,0 +1,117 @@
+/*
+ * thread_cache.h - each thread's cache of small free blocks (builds with GOMEM_THREADS only):
+ * per size class a stack of blocks the thread may hand out and take back without any lock.
+ *
+ * Blocks belong to no thread: a block freed by another thread than the one that allocated it
+ * simply goes into the freeing thread's cache. A cache is bounded (per class and in all); when a
+ * class's stack is empty it takes a batch from the shared lists in heap.c under the heap lock,
+ * and when it is full it gives half back the same way, so the lock is taken once per batch. A
+ * thread's cache goes back to the shared lists when the thread exits (a pthread key destructor);
+ * a thread that allocates after that (other destructors) uses the shared lists directly.
+ *
+ * Blocks in a cache are in state LISTED, like those on the shared lists, so a double free of one
+ * is seen (block_claim fails) whichever thread makes it.
+ */
+#ifndef GOMEM_MALLOC_THREAD_CACHE_H
+#define GOMEM_MALLOC_THREAD_CACHE_H
+
+#include "block.h"
+
+/* Most bytes (headers included) one class may keep in one thread, and most in all classes. */
+#define CACHE_CLASS_BYTES ((size_t)64 << 10)
+#define CACHE_THREAD_BYTES ((size_t)512 << 10)
+
+/* Natively the library is linked into the program or preloaded, so its thread-locals can live in
+ * the static TLS block: one load from the thread pointer instead of a call per access. */
+#if defined(__wasm__)
+#define CACHE_TLS_MODEL
+#else
+#define CACHE_TLS_MODEL __attribute__((tls_model("initial-exec")))
+#endif
+
+typedef struct cache_class {
+    block_header *head;
+    uint32_t count;
+    uint32_t limit; /* most blocks kept; set when the cache starts */
+} cache_class;
+
+enum cache_state { CACHE_NEW = 0, CACHE_SETTING_UP, CACHE_ACTIVE, CACHE_GONE };
+
+typedef struct thread_cache {
+    cache_class classes[CLASS_COUNT];
+    /* Held by this cache, headers included. Only the owner writes it (plain loads and stores,
+     * no atomic read-modify-write); atomic so that gomem_malloc_info may read it. */
+    _Atomic size_t bytes;
+    struct thread_cache *next;   /* the list of active caches, under the heap lock */
+    struct thread_cache *prev;
+    enum cache_state state;
+} thread_cache;
+
+extern _Thread_local thread_cache gomem_thread_cache CACHE_TLS_MODEL;
+
+/* Set up this thread's cache on its first use; NULL when the thread has exited (its cache is
+ * gone), while it is being set up, or when setting it up failed. */
+thread_cache *gomem_thread_cache_start(void);
+
+/* Refill class c from the shared lists and pop one block; NULL on out-of-memory. */
+block_header *gomem_thread_cache_refill(thread_cache *cache, unsigned c);
+
+/* Keep a block of class c, claimed into state LISTED, having given half of the class back to the
+ * shared lists first when the cache has no room for it (or give the block itself to them, when
+ * the other classes fill the cache). */
+void gomem_thread_cache_push_spilling(thread_cache *cache, unsigned c, block_header *h);
+
+/* Give every block of this thread's cache back to the shared lists (gomem_malloc_release). */
+void gomem_thread_cache_flush_current(void);
+
+/* Bytes held by all threads' caches; the caller holds the heap lock. */
+size_t gomem_thread_caches_bytes_locked(void);
+
+/* In a child after fork: only the forking thread exists, so forget every other cache (their
+ * blocks are lost to the child, as the threads are). The caller holds the heap lock. */
+void gomem_thread_caches_forget_others_locked(void);
+
+/* This thread's cache, ready for use, or NULL (see gomem_thread_cache_start). */
+static inline thread_cache *thread_cache_get(void) {
+    thread_cache *cache = &gomem_thread_cache;
+    if (GOMEM_LIKELY(cache->state == CACHE_ACTIVE)) return cache;
+    return gomem_thread_cache_start();
+}
+
+static inline size_t cache_bytes(const thread_cache *cache) {
+    return atomic_load_explicit(&((thread_cache *)cache)->bytes, memory_order_relaxed);
+}
+static inline void cache_account(thread_cache *cache, size_t bytes) {
+    atomic_store_explicit(&cache->bytes, bytes, memory_order_relaxed);
+}
+
+/* A block of class c from the cache (state LISTED; the caller makes it LIVE), or NULL when the
+ * class is empty. O(1), no lock. */
+static inline block_header *thread_cache_pop(thread_cache *cache, unsigned c) {
+    cache_class *list = &cache->classes[c];
+    block_header *h = list->head;
+    if (GOMEM_LIKELY(h != NULL)) {
+        list->head = block_next(h);
+        list->count--;
+        cache_account(cache, cache_bytes(cache) - HEADER - class_size(c));
+    }
+    return h;
+}
+
+/* Whether one more block of class c stays within the cache's bounds. */
+static inline bool thread_cache_has_room(const thread_cache *cache, unsigned c) {
+    return cache->classes[c].count < cache->classes[c].limit &&
+           cache_bytes(cache) + HEADER + class_size(c) <= CACHE_THREAD_BYTES;
+}
+
+/* Keep a block of class c, claimed into state LISTED, in the cache; the caller checked
+ * thread_cache_has_room, or spills right after. O(1), no lock. */
+static inline void thread_cache_push(thread_cache *cache, unsigned c, block_header *h) {
+    cache_class *list = &cache->classes[c];
+    block_set_next(h, list->head);
+    list->head = h;
+    list->count++;
+    cache_account(cache, cache_bytes(cache) + HEADER + class_size(c));
+}
+
+#endif /* GOMEM_MALLOC_THREAD_CACHE_H */
