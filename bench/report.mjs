@@ -577,6 +577,49 @@ function mallocSection() {
   if (f) md.push(`![gomem as malloc](${f})`);
 }
 
+// --- gomem as the program's malloc, threads (bench/malloc/bench_threads.c) ---
+const threadRecords = () => select((r) => r.group === 'malloc-threads');
+const threadPatterns = (list) => [...new Set(list.map((r) => r.pattern))];
+const threadCounts = (list) => [...new Set(list.map((r) => r.threads))].sort((a, b) => a - b);
+const throughput = (r) => r.threads * 1e3 / r.median_ns; // millions of calls per second, all threads
+function mallocThreadsSection() {
+  const list = threadRecords();
+  if (!list.length) return;
+  md.push('### gomem as the program\'s malloc, threads (`bench/malloc/bench_threads.c`, native)');
+  md.push('Every thread mallocs and frees in slots of its own, through the standard malloc API, the same program linked with `gomem_malloc` or run with a malloc preloaded (`gomem_malloc (LD_PRELOAD)` is `libgomem_malloc.so`). Patterns: *small*, random 16..512 B malloc/free over 2,048 slots per thread, no block shared (the workload of the issue); *mix*, `bench_malloc.c`\'s 8 B..64 KiB mix with calloc and realloc over 4,096 slots per thread, one free in 16 done by the next thread (blocks handed over in batches through a mailbox). First and last byte of every block written and checked. Time per call per thread = wall time of the timed region ÷ steps per thread; throughput counts the calls of all threads. Interleaved rounds: each round runs every contender once, each in a process of its own (warm-up, then one timed run); median of the rounds <sub>min–max</sub>. Scaling needs an idle machine: see the load in the notes.');
+  const counts = threadCounts(list), most = counts[counts.length - 1];
+  for (const pattern of threadPatterns(list)) {
+    const here = list.filter((r) => r.pattern === pattern);
+    const at = (c, t) => here.find((r) => r.contender === c && r.threads === t);
+    md.push(`#### ${esc(here[0].workload.replace(/;.*$/, ''))}`);
+    const rows = sortContenders(here.map((r) => r.contender)).map((c) => {
+      const vsTc = (t) => {
+        const a = at(c, t), b = at('tcmalloc', t);
+        if (!a || !b) return '—';
+        const x = a.median_ns / b.median_ns;
+        return isOurs(c) && x <= 1 ? `**${ratio(x)}**` : ratio(x);
+      };
+      const one = at(c, 1), top = at(c, most);
+      const scaling = one && top && most > 1 ? throughput(top) / throughput(one) : null;
+      return [esc(c), ...counts.map((t) => cell(at(c, t))), ...counts.map(vsTc),
+        ...counts.map((t) => (at(c, t) ? num(throughput(at(c, t))) : '—')),
+        scaling == null ? '—' : scaling >= 1.8 ? `**${ratio(scaling)}**` : ratio(scaling)];
+    });
+    const th = (t) => `${t} thread${t > 1 ? 's' : ''}`;
+    md.push(table(['contender', ...counts.map((t) => `${th(t)}: ns/op per thread <sub>min–max</sub>`),
+      ...counts.map((t) => `÷ tcmalloc, ${th(t)}`), ...counts.map((t) => `Mops/s, ${th(t)}`),
+      `scaling (${th(most)} ÷ 1)`], rows));
+  }
+  md.push(`Time ÷ tcmalloc: the issue's target is 1.00x or less for gomem (bold where met); scaling: throughput at ${most} threads ÷ at 1, target 1.80x or more (bold where met). ${list[0].runs} rounds.`);
+  const workloads = workloadsOf(list);
+  const f = barChart({
+    file: 'malloc-threads.svg', title: 'gomem as malloc, threads: ns per op per thread (lower is better)',
+    subtitle: 'the same program with each malloc; median of the rounds', yLabel: 'ns per op per thread', groups: workloads.map((w) => w.replace(/:.*;/, ',')),
+    series: sortContenders(list.map((r) => r.contender)).map((c) => ({ name: c, values: workloads.map((w) => find(list, w, c)?.median_ns ?? null) })),
+  });
+  if (f) md.push(`![gomem as malloc, threads](${f})`);
+}
+
 // --- JS ---
 const extraFields = { alloc_bytes_per_op: 'JS heap B/op', mib_per_s: 'MiB/s' };
 function jsSection() {
@@ -631,6 +674,35 @@ function patternRow(label, platform, workloads, ours, theirs, limit) {
   summaryRows.push([label, vals.map(([w, x]) => `${w}: ${ratio(x)}`).join(', '), metText(vals, ([, x]) => x <= limit)]);
 }
 
+// The threaded-malloc issue's targets: gomem_malloc (static and preloaded) at most 1.0x
+// tcmalloc's time per call at every thread count, and at least 1.8x the 1-thread throughput at 2.
+function mallocThreadRows() {
+  const list = threadRecords();
+  const ours = [['static', 'gomem_malloc'], ['preloaded', 'gomem_malloc (LD_PRELOAD)']];
+  for (const pattern of threadPatterns(list)) {
+    const at = (c, t) => list.find((r) => r.pattern === pattern && r.contender === c && r.threads === t);
+    const counts = threadCounts(list.filter((r) => r.pattern === pattern));
+    const th = (t) => `${t} thread${t > 1 ? 's' : ''}`;
+    const vs = ours.flatMap(([name, c]) => counts.map((t) => {
+      const a = at(c, t), b = at('tcmalloc', t);
+      return a && b ? [`${name} ${th(t)}`, a.median_ns / b.median_ns] : null;
+    })).filter(Boolean);
+    if (vs.length) {
+      summaryRows.push([`threaded ${pattern}: gomem ≤ 1.0x tcmalloc per op at ${counts.join(' and ')} threads (native, time)`,
+        vs.map(([k, x]) => `${k}: ${ratio(x)}`).join(', '), metText(vs, ([, x]) => x <= 1)]);
+    }
+    const scaling = (c) => (at(c, 1) && at(c, 2) ? throughput(at(c, 2)) / throughput(at(c, 1)) : null);
+    const sc = ours.map(([name, c]) => [name, scaling(c)]).filter(([, x]) => x != null);
+    if (sc.length) {
+      const peersText = ['tcmalloc', 'mimalloc', 'jemalloc', 'glibc malloc'].filter((c) => scaling(c) != null)
+        .map((c) => `${c} ${ratio(scaling(c))}`).join(', ');
+      summaryRows.push([`threaded ${pattern}: 2-thread scaling ≥ 1.8x (gomem, throughput at 2 threads ÷ at 1)`,
+        sc.map(([k, x]) => `${k}: ${ratio(x)}`).join(', ') + (peersText ? ` (peers: ${peersText})` : ''),
+        metText(sc, ([, x]) => x >= 1.8)]);
+    }
+  }
+}
+
 function summary() {
   const streams = mediaStreams(select((r) => r.group === 'media'));
   const lines = [];
@@ -664,6 +736,7 @@ function summary() {
   patternRow('scalable MixedRandom ≤ 0.5x glibc (native, time)', 'native', ['MixedRandom'], /^gomem scalable$/, /^glibc/, 0.5);
   patternRow('scalable MixedRandom ≤ 0.5x dlmalloc (wasm WASI, time)', 'wasm', ['MixedRandom'], /^gomem scalable \(wasi\)$/, /^wasi-libc/, 0.5);
   patternRow('scalable hot pairs ≤ 1.0x dlmalloc (wasm WASI, time)', 'wasm', hotPairs, /^gomem scalable \(wasi\)$/, /^wasi-libc/, 1);
+  mallocThreadRows();
   lines.push(table(['target (issue)', 'measured (per stream count)', ''], summaryRows, ['---', '---', '---']));
 
   // At a glance: media throughput and fragmentation per contender at the largest stream count,
@@ -711,6 +784,7 @@ variantSection();
 arenaSection();
 memorySection();
 mallocSection();
+mallocThreadsSection();
 jsSection();
 const summaryText = summary();
 

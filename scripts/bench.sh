@@ -27,7 +27,9 @@
 #     the peers were built with);
 #   wasm: scripts/bench-wasm.sh (WASI, Emscripten dlmalloc and emmalloc builds; --quick: WASI);
 #   gomem as the program's malloc: scripts/bench-malloc.sh (bench/malloc/bench_malloc.c linked
-#     with gomem_malloc and with every peer, native and wasm), its lines turned into records;
+#     with gomem_malloc and with every peer, native and wasm; bench/malloc/bench_threads.c at 1
+#     and 2 threads, natively, gomem_malloc static and preloaded against every peer, interleaved
+#     rounds), its lines turned into records;
 #   JS: node bench/js/run.mjs when that file exists.
 # Every contender runs in a process of its own (bench_media: also each stream count), so none works
 # in a heap shaped by another and every footprint starts clean. Timing is CPU time (bench_common.h).
@@ -212,11 +214,15 @@ fi
 
 # ---- gomem as the program's malloc (scripts/bench-malloc.sh) -------------------------------------
 # Its own script builds bench/malloc/bench_malloc.c against every malloc (native, WASI, Emscripten)
-# and writes key=value lines; they become records of the group "malloc" here.
+# and bench/malloc/bench_threads.c natively (1 and 2 threads), and writes key=value lines; they
+# become records of the groups "malloc" and "malloc-threads" here. A failure of that script leaves
+# out only the figures it did not write (it clears its files first, so none are stale).
 if $with_malloc && [ -f scripts/bench-malloc.sh ]; then
   echo
   echo "==== gomem as malloc (scripts/bench-malloc.sh) ===="
-  if bash scripts/bench-malloc.sh "${quick_args[@]}" && [ -s build/bench-malloc/results.txt ]; then
+  bash scripts/bench-malloc.sh "${quick_args[@]}" ||
+    note "gomem as malloc (scripts/bench-malloc.sh) failed; the report has only the figures it wrote before (see its output)"
+  if [ -s build/bench-malloc/results.txt ]; then
     node -e '
       const fs = require("fs");
       const names = { glibc: "glibc malloc", jemalloc: "jemalloc", mimalloc: "mimalloc", tcmalloc: "tcmalloc",
@@ -238,14 +244,41 @@ if $with_malloc && [ -f scripts/bench-malloc.sh ]; then
       }
       fs.writeFileSync(process.argv[2], JSON.stringify(out, null, 1));' \
       build/bench-malloc/results.txt "$raw/malloc.json"
-    printf 'build\t%s\t%s\t%s\n' native-malloc build/bench-malloc \
-      "scripts/bench-malloc.sh: gcc -O3 -std=c11 -D_POSIX_C_SOURCE=200809L, gomem_malloc static (build/malloc-native)" >>"$meta"
     printf 'build\t%s\t%s\t%s\n' wasi-malloc build/bench-malloc \
       "scripts/bench-malloc.sh: clang --target=wasm32-wasi -O3 -std=c11, gomem_malloc replacing dlmalloc at link time" >>"$meta"
     printf 'build\t%s\t%s\t%s\n' emscripten-malloc build/bench-malloc \
       "scripts/bench-malloc.sh: emcc -O3 -std=c11, -sMALLOC=dlmalloc / emmalloc / none + gomem_malloc" >>"$meta"
-  else
-    note "gomem as malloc (scripts/bench-malloc.sh) failed; the report has no figures for it"
+  fi
+  # threads.txt: "# load before|after: ..." lines, then one line per contender, pattern and thread
+  # count (median of the interleaved rounds).
+  if grep -q '^[^#]' build/bench-malloc/threads.txt 2>/dev/null; then
+    while IFS= read -r line; do note "threaded malloc runs (bench_threads), ${line#\# }"; done \
+      < <(grep '^#' build/bench-malloc/threads.txt)
+    node -e '
+      const fs = require("fs");
+      const names = { glibc: "glibc malloc", gomem: "gomem_malloc", "gomem-preload": "gomem_malloc (LD_PRELOAD)",
+        jemalloc: "jemalloc", mimalloc: "mimalloc", tcmalloc: "tcmalloc" };
+      const workloads = { small: "small: random 16..512 B malloc/free, 2048 slots per thread",
+        mix: "mix: 8 B..64 KiB with calloc and realloc, 4096 slots per thread, 1/16 of frees by the next thread" };
+      const out = [];
+      for (const line of fs.readFileSync(process.argv[1], "utf8").split("\n")) {
+        if (line.startsWith("#")) continue;
+        const [who, ...kv] = line.trim().split(/\s+/);
+        if (!who) continue;
+        const v = Object.fromEntries(kv.map((x) => x.split("=")));
+        const threads = Number(v.threads);
+        out.push({ group: "malloc-threads", workload: `${workloads[v.pattern] ?? v.pattern}; ${threads} thread${threads > 1 ? "s" : ""}`,
+          pattern: v.pattern, threads, contender: names[who] ?? who, build: "native-malloc",
+          median_ns: Number(v.ns_per_op), min_ns: Number(v.min), max_ns: Number(v.max), runs: Number(v.runs),
+          clock: "monotonic wall clock of the timed region, per op per thread", mops: Number(v.mops),
+          steps: Number(v.steps), handoffs: Number(v.handoffs), errors: Number(v.errors) });
+      }
+      fs.writeFileSync(process.argv[2], JSON.stringify(out, null, 1));' \
+      build/bench-malloc/threads.txt "$raw/malloc-threads.json"
+  fi
+  if [ -s build/bench-malloc/results.txt ] || [ -s build/bench-malloc/threads.txt ]; then
+    printf 'build\t%s\t%s\t%s\n' native-malloc build/bench-malloc \
+      "scripts/bench-malloc.sh: gcc -O3 -std=c11 -D_POSIX_C_SOURCE=200809L (bench_threads: -lpthread), gomem_malloc static (build/malloc-native) or preloaded (libgomem_malloc.so)" >>"$meta"
   fi
 fi
 
