@@ -7,6 +7,9 @@
 #     AddressSanitizer + UndefinedBehaviorSanitizer;
 #   - the default suite (tlsf) under AddressSanitizer + UndefinedBehaviorSanitizer, the threaded
 #     build (tlsf) under ThreadSanitizer, and the default build once under valgrind memcheck;
+#     the malloc layer's threads there through test_malloc_heap_threads, which calls its heap
+#     (src/malloc/heap.h) directly since sanitizers replace malloc; under valgrind test_malloc and
+#     test_malloc_threads run too (tests/malloc/CMakeLists.txt), fork and preload natively only;
 #   - the libFuzzer targets over their saved corpus plus a few seconds of fuzzing each;
 #   - the WASI build: the suite and the memory.grow tests under node:wasi;
 #   - the freestanding wasm module, built and shrunk with wasm-opt (sizes printed), and the JS
