@@ -491,7 +491,7 @@ static void run_one(const contender *c, const char *name, size_t streams) {
     size_t peak_bytes = held_peak - held_base;
     if (sampler && peak_bytes == 0) sampler = NULL; /* it reports nothing here (e.g. under ASan) */
     size_t rss_bytes = c->rss_meaningful && rss_base ? rss_peak - rss_base : 0;
-    gomem_stats stats = {0, 0, 0, 0, 0, 0, 0};
+    gomem_stats stats = {0};
     if (strcmp(c->key, "gomem") == 0) gomem_allocator_stats(state, &stats);
     c->teardown(state, &w);
 

@@ -8,12 +8,17 @@
  * alignments are any power of two). They all work on one process-wide scalable allocator, made on
  * first use, whose arenas the segmented-free API can share (gomem_malloc_heap).
  *
- * How blocks are kept: every block has a small header before it (its size and a check word,
- * padded to the block alignment, _Alignof(max_align_t)), so free needs no size. Small blocks (up to GOMEM_MALLOC_SMALL_MAX bytes) are rounded to
- * one of a few dozen size classes and, when freed, kept on per-class lists for reuse, up to a
- * budget of GOMEM_MALLOC_CACHE_BYTES in all; everything else goes straight back to the allocator's
- * free-block index, merging with its neighbours. realloc shrinks in place by freeing the tail
- * (segmented free) and grows in place when the bytes after the block are free.
+ * How blocks are kept: every block has an 8-byte header just before it (its size or size class
+ * and a check word), so free needs no size; blocks are aligned to _Alignof(max_align_t) and lie
+ * back to back, each header in the 8 bytes before an aligned address. Small blocks (up to
+ * GOMEM_MALLOC_SMALL_MAX bytes) are rounded to one of a few dozen size classes. A freed small
+ * block goes into the freeing thread's cache (with GOMEM_THREADS; bounded per thread) or onto a
+ * shared per-class list (up to GOMEM_MALLOC_CACHE_BYTES in all), for reuse without touching the
+ * index; blocks a cache or list kept unused for a while go back to the index, and all of them do
+ * before the heap would grow, since kept blocks split the free space around them. Everything else
+ * goes straight back to the allocator's free-block index, merging with its neighbours. realloc
+ * shrinks in place by freeing the tail (segmented free) and grows in place when the bytes after
+ * the block are free.
  *
  * Misuse never corrupts the heap: free or realloc of a pointer malloc did not hand out (foreign),
  * or of a block freed already (double free), is ignored and counted (gomem_malloc_info), as is
@@ -21,8 +26,12 @@
  * again in between cannot be told from a legitimate free; in GOMEM_HARDENED builds a large block's
  * second free counts as foreign, since the freed-byte fill erased its header.
  *
- * Threads: with GOMEM_THREADS (always on in the native shared library) every function here is
- * thread-safe; without it, none is.
+ * Threads: with GOMEM_THREADS (always on in the native library) every function here is
+ * thread-safe, and each thread allocates and frees small blocks in its own cache without a shared
+ * lock; a thread's cache goes back to the shared lists when the thread exits. Natively, fork() in
+ * a threaded program leaves the child a usable heap (pthread_atfork handlers hold every lock
+ * across it; the other threads' caches are lost to the child, as the threads are). Without
+ * GOMEM_THREADS, none is thread-safe.
  */
 #ifndef GOMEM_MALLOC_H
 #define GOMEM_MALLOC_H
@@ -37,8 +46,8 @@ extern "C" {
 #pragma GCC visibility push(default)
 #endif
 
-/* Largest request served from the size-class lists. */
-#define GOMEM_MALLOC_SMALL_MAX ((size_t)16384)
+/* Largest request served from the size-class lists: a block of 16 KiB with its 8-byte header. */
+#define GOMEM_MALLOC_SMALL_MAX ((size_t)16384 - 8)
 /* Most bytes the size-class lists keep for reuse, in all; above it freed blocks go back to the
  * index at once. */
 #define GOMEM_MALLOC_CACHE_BYTES ((size_t)1 << 20)
@@ -46,7 +55,8 @@ extern "C" {
 typedef struct gomem_malloc_info {
     gomem_stats heap;            /* the process allocator's statistics; its live bytes include
                                     the block headers and the blocks kept on the lists */
-    size_t cached;               /* bytes of freed blocks kept on the size-class lists */
+    size_t cached;               /* bytes of freed blocks kept on the lists and in the threads'
+                                    caches, headers included */
     size_t misuses;              /* foreign or double frees (and usable-size queries) ignored */
     gomem_status last_misuse;    /* GOMEM_ERR_FOREIGN_POINTER or GOMEM_ERR_DOUBLE_FREE; GOMEM_OK
                                     when there was none */
@@ -63,9 +73,11 @@ void gomem_malloc_info_get(gomem_malloc_info *info);
  * itself too). */
 gomem_allocator *gomem_malloc_heap(void);
 
-/* Give the blocks kept on the size-class lists back to the allocator, then release its wholly free
- * arenas (gomem_trim). Returns the bytes released to the page source (0 before the first
- * allocation); never fails. O(kept blocks + arenas). Thread-safe with GOMEM_THREADS. */
+/* Give the blocks kept on the shared size-class lists and in the calling thread's cache back to
+ * the allocator (other threads' caches stay theirs), then release its wholly free arenas
+ * (gomem_trim; natively their pages go back to the system). Returns the bytes released to the
+ * page source (0 before the first allocation); never fails. O(kept blocks + arenas). Thread-safe
+ * with GOMEM_THREADS. */
 size_t gomem_malloc_release(void);
 
 #if defined(GOMEM_BUILDING)

@@ -69,6 +69,8 @@ export interface AllocatorStats {
   arenaCount: number;
   /** Bytes of the allocator's own bookkeeping (index nodes, tables). */
   metadata: number;
+  /** Largest `live` seen; with `peakFootprint`, what the free space between blocks cost. */
+  peakLive: number;
 }
 
 /**

@@ -41,7 +41,7 @@ const LAYOUT = {
   recyclable: { memory: 'memory' },
   stats: {
     totalMalloc: 8, totalFree: 8, live: 4, footprint: 4, peakFootprint: 4, arenaCount: 4,
-    metadata: 4,
+    metadata: 4, peakLive: 4,
   },
   options: { initialSize: 4, maxBlockSize: 4, alignment: 4, buddy: 4 },
   pageInfo: { pageSize: 4 },

@@ -38,7 +38,8 @@ static inline bool gomem_page_readable(const void *address, size_t size) {
     uintptr_t start = (uintptr_t)address;
     unsigned count = atomic_load_explicit(&gomem_reservation_count, memory_order_acquire);
     for (unsigned i = 0; i < count; i++)
-        if (start >= gomem_reservations[i].base && size <= gomem_reservations[i].end - start)
+        if (start >= gomem_reservations[i].base && start < gomem_reservations[i].end &&
+            size <= gomem_reservations[i].end - start)
             return true;
     return false;
 }

@@ -468,10 +468,11 @@ $bench && node_flags=(--no-liftoff)
 now_ns() { date +%s%N; }
 
 # exec_program EXE ARGS... (stdin/stdout/stderr as redirected by the caller): runs one process of
-# the current variant ($target, $malloc, $bindir), adds its times (microseconds) to run_us and
-# proc_us and raises peak (bytes) to its peak memory. Returns the program's exit code.
+# the current variant ($target, $malloc; its programs staged in $stage), adds its times
+# (microseconds) to run_us and proc_us and raises peak (bytes) to its peak memory. Returns the
+# program's exit code.
 exec_program() {
-  local exe=$1 status=0 t0 t1 report=$rundir/.report
+  local exe=$1 status=0 t0 t1 report=$PWD/.report bindir=$stage
   shift
   rm -f "$report"
   t0=$(now_ns)
@@ -632,12 +633,20 @@ for program in sqlite zlib lua stress; do
         continue
       fi
       rundir=$results/runs/$program/$target-$malloc
+      # Every variant runs from the same directory under the same program path, so that each sees
+      # the same argv and environment: Lua's memory use depends on them (the same Lua binary with
+      # glibc held 39 MiB run as ./l and 54 MiB as /tmp/tb/d1/lua), and the variants' build
+      # directories differ in length.
+      stage=$results/work/bin
+      rm -rf "$results/work"
+      mkdir -p "$results/work"
+      cp -r "$bindir" "$stage"
       runs_run=() runs_proc=() runs_peak=() ok=true
       for ((r = 1; r <= runs; r++)); do
-        rm -rf "$rundir"
-        mkdir -p "$rundir"
+        rm -rf "$results/work/run"
+        mkdir -p "$results/work/run"
         run_us=0 proc_us=0 peak=0
-        cd "$rundir"
+        cd "$results/work/run"
         if ! workload "$program"; then ok=false; fi
         cd "$root"
         runs_run+=("$run_us")
@@ -645,6 +654,9 @@ for program in sqlite zlib lua stress; do
         runs_peak+=("$peak")
         $ok || break
       done
+      rm -rf "$rundir"
+      mkdir -p "$(dirname "$rundir")"
+      mv "$results/work/run" "$rundir"
       run_ms=$(printf '%s\n' "${runs_run[@]}" | median)
       proc_ms=$(printf '%s\n' "${runs_proc[@]}" | median)
       peak_b=$(printf '%s\n' "${runs_peak[@]}" | median)

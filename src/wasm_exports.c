@@ -79,7 +79,7 @@ WASM_EXPORT bool gomem_wasm_reserve(size_t bytes) {
     sizeof(gomem_stats), offsetof(gomem_stats, total_malloc), offsetof(gomem_stats, total_free),   \
     offsetof(gomem_stats, live), offsetof(gomem_stats, footprint),                                 \
     offsetof(gomem_stats, peak_footprint), offsetof(gomem_stats, arena_count),                     \
-    offsetof(gomem_stats, metadata),                                                               \
+    offsetof(gomem_stats, metadata), offsetof(gomem_stats, peak_live),                             \
     sizeof(gomem_allocator_options), offsetof(gomem_allocator_options, initial_size),              \
     offsetof(gomem_allocator_options, max_block_size),                                             \
     offsetof(gomem_allocator_options, alignment), offsetof(gomem_allocator_options, buddy),        \

@@ -23,7 +23,8 @@ static gomem_stats stats_of(const gomem_allocator *allocator) {
 static bool same_stats(const gomem_stats *a, const gomem_stats *b) {
     return a->total_malloc == b->total_malloc && a->total_free == b->total_free &&
            a->live == b->live && a->footprint == b->footprint &&
-           a->peak_footprint == b->peak_footprint && a->arena_count == b->arena_count &&
+           a->peak_footprint == b->peak_footprint && a->peak_live == b->peak_live &&
+           a->arena_count == b->arena_count &&
            a->metadata == b->metadata;
 }
 
@@ -594,6 +595,7 @@ static void test_recycle(void) {
     CHECK_EQ(stats.total_malloc, 0);
     CHECK_EQ(stats.total_free, 0);
     CHECK_EQ(stats.live, 0);
+    CHECK_EQ(stats.peak_live, 0);
     CHECK_EQ(stats.footprint, 0);
     CHECK_EQ(stats.arena_count, 0);
     CHECK(gomem_page_bytes_held() < held_full);
@@ -623,6 +625,7 @@ static void test_stats(void) {
     CHECK_EQ(stats.live, 0);
     CHECK_EQ(stats.footprint, 0);
     CHECK_EQ(stats.peak_footprint, 0);
+    CHECK_EQ(stats.peak_live, 0);
     CHECK_EQ(stats.arena_count, 0);
     CHECK(stats.metadata > 0); /* the allocator struct itself */
     size_t metadata_empty = stats.metadata;
@@ -651,7 +654,15 @@ static void test_stats(void) {
     CHECK_EQ(stats.total_malloc, 1003);
     CHECK_EQ(stats.total_free, 1003);
     CHECK_EQ(stats.live, 0);
+    CHECK_EQ(stats.peak_live, 1003); /* the high-water mark stays */
     CHECK_EQ(stats.footprint, 16 * KIB); /* arenas stay until trim */
+    /* Growing in place counts towards the peak; a new peak needs more live bytes than the last. */
+    uint8_t *c = gomem_malloc(allocator, 500);
+    CHECK_STATUS(gomem_grow_in_place(allocator, c, 500, 900), GOMEM_OK);
+    CHECK_EQ(stats_of(allocator).peak_live, 1003);
+    CHECK_STATUS(gomem_grow_in_place(allocator, c, 900, 1100), GOMEM_OK);
+    CHECK_EQ(stats_of(allocator).peak_live, 1100);
+    CHECK_STATUS(gomem_free(allocator, c, 1100), GOMEM_OK);
     int visits = 0;
     gomem_allocator_arenas(allocator, stop_at_first, &visits);
     CHECK_EQ(visits, 1);

@@ -38,12 +38,24 @@
 #define RUN_BLOCK_MAX ((size_t)1 << 10)
 /* A shrinking realloc gives its tail back only when that is worth an index operation. */
 #define SHRINK_MIN ((size_t)64)
+/* Kept blocks that no allocation needed for DECAY_OPS list operations go back to the index: a
+ * kept block splits the free space around it, and the space it splits is what the heap's growth
+ * is measured by (gomem_malloc's stress program held 1.5x its live bytes in WASI with every
+ * freed block kept up to the budget, 1.3x with none kept). */
+#define DECAY_OPS 16384u
+
+typedef struct shared_list {
+    block_header *head;
+    uint32_t count;
+    uint32_t low; /* the fewest blocks the list held since the last decay: unused all along */
+} shared_list;
 
 static struct {
     gomem_lock lock;
-    gomem_allocator *allocator;        /* NULL until the first allocation */
-    block_header *lists[CLASS_COUNT]; /* freed small blocks by class */
-    size_t cached;                     /* bytes (headers included) on the lists */
+    gomem_allocator *allocator;      /* NULL until the first allocation */
+    shared_list lists[CLASS_COUNT]; /* freed small blocks by class */
+    size_t cached;                   /* bytes (headers included) on the lists */
+    uint32_t list_ops;               /* pushes and pops since the last decay */
     size_t misuses;
     gomem_status last_misuse;
 } heap;
@@ -95,7 +107,9 @@ static void misuse(gomem_status why) {
 
 static gomem_allocator *allocator_locked(void) {
     if (heap.allocator == NULL) {
-        gomem_allocator_options options = {.initial_size = INITIAL_ARENA, .alignment = BLOCK_ALIGN};
+        /* Blocks start HEADER bytes before an aligned address (block.h), so the allocator's
+         * alignment is the header's. */
+        gomem_allocator_options options = {.initial_size = INITIAL_ARENA, .alignment = HEADER};
         heap.allocator = gomem_allocator_create_ex(&options);
     }
     return heap.allocator;
@@ -105,8 +119,7 @@ static gomem_allocator *allocator_locked(void) {
 static void refuse(const block_header *h) {
     /* In GOMEM_HARDENED builds a block given back to the index had its header overwritten by the
      * freed-byte fill, so a second free of it reads as foreign (it is refused all the same). */
-    bool freed = block_is(h, LISTED) || block_is(h, FREED) || block_is(h, BUSY);
-    misuse(freed ? GOMEM_ERR_DOUBLE_FREE : GOMEM_ERR_FOREIGN_POINTER);
+    misuse(block_is_freed(h) ? GOMEM_ERR_DOUBLE_FREE : GOMEM_ERR_FOREIGN_POINTER);
 }
 
 /* A live block's header, claimed for the heap (state BUSY), or NULL after counting the misuse. */
@@ -121,59 +134,137 @@ static block_header *claim_live(void *payload) {
     return NULL;
 }
 
-/* Payload size for a request: its class size when small, else rounded to the alignment. */
-static size_t block_size_for(size_t n) {
-    return n <= GOMEM_MALLOC_SMALL_MAX ? class_size(class_of(n)) : gomem_align_up(n, BLOCK_ALIGN);
-}
-
 /* Largest request an arena can hold with its header and the worst alignment slack. */
 static bool request_fits(size_t n, size_t slack) {
     return n <= GOMEM_ARENA_LIMIT - HEADER - BLOCK_ALIGN - slack;
 }
 
+static void decay_locked(void);
+
 static void list_push_locked(block_header *h) {
-    block_header **list = &heap.lists[block_word_class(h->word)];
+    shared_list *list = &heap.lists[block_word_class(h->word)];
     block_set(h, LISTED);
-    block_set_next(h, *list);
-    *list = h;
-    heap.cached += HEADER + block_size(h);
+    block_set_next(h, list->head);
+    list->head = h;
+    list->count++;
+    heap.cached += block_span(h);
+    if (++heap.list_ops >= DECAY_OPS) decay_locked();
 }
 
 /* The most recently listed block of class c, taken off its list, or NULL when the list is empty. */
 static block_header *list_pop_locked(unsigned c) {
-    block_header *h = heap.lists[c];
+    shared_list *list = &heap.lists[c];
+    block_header *h = list->head;
     if (h != NULL) {
-        heap.lists[c] = block_next(h);
-        heap.cached -= HEADER + block_size(h);
+        list->head = block_next(h);
+        if (--list->count < list->low) list->low = list->count;
+        heap.cached -= block_span(h);
+        heap.list_ops++;
     }
     return h;
 }
 
-/* Blocks of `size` bytes (a class size when small) from the allocator, side by side: `wanted`, or
- * a whole run when the block is small and the list budget allows (the extra blocks go on the
- * list), or one when memory is short. Returns the first and sets *count to how many the caller
- * gets (chained), or NULL. */
-static block_header *new_blocks_locked(size_t size, unsigned wanted, unsigned *count) {
+/* Give a block the heap owns to the allocator's index, where it merges with its free neighbours.
+ * Only a missing index node can fail; the block then stays allocated (leaked, never handed out
+ * twice). */
+static void give_to_index_locked(block_header *h) {
+    size_t span = block_span(h);
+    block_set(h, FREED);
+    if (gomem_free(heap.allocator, h, span) != GOMEM_OK) block_set(h, LIVE);
+}
+
+/* Every class gives back the blocks it kept unused since the last decay. */
+static void decay_locked(void) {
+    heap.list_ops = 0;
+    for (unsigned c = 0; c < CLASS_COUNT; c++) {
+        shared_list *list = &heap.lists[c];
+        for (uint32_t unused = list->low; unused > 0; unused--) {
+            block_header *h = list->head;
+            list->head = block_next(h);
+            list->count--;
+            heap.cached -= block_span(h);
+            give_to_index_locked(h);
+        }
+        list->low = list->count;
+    }
+}
+
+/* Give every kept block of the shared lists (and, with thread caches, of the calling thread's
+ * cache) to the index. false when there was none. */
+static bool give_back_kept_locked(void) {
+    bool any = heap.cached != 0;
+    for (unsigned c = 0; c < CLASS_COUNT; c++) {
+        for (block_header *h; (h = list_pop_locked(c)) != NULL;) give_to_index_locked(h);
+        heap.lists[c].low = 0;
+    }
+#if GOMEM_THREADS
+    for (block_header *h = gomem_thread_cache_take_all(); h != NULL;) {
+        block_header *next = block_next(h);
+        give_to_index_locked(h);
+        h = next;
+        any = true;
+    }
+#endif
+    return any;
+}
+
+/* `size` bytes from the allocator, in the space the heap has if possible: when only growth would
+ * hold them, the kept blocks go back to the index first (they may be what splits the holes). */
+static uint8_t *take_any_locked(gomem_allocator *allocator, size_t size) {
+    if (size <= GOMEM_DEFAULT_MAX_BLOCK) { /* larger ones get a region of their own anyway */
+        void *bytes = gomem_malloc_within(allocator, size);
+        if (bytes != NULL) return bytes;
+        if (give_back_kept_locked() && (bytes = gomem_malloc_within(allocator, size)) != NULL)
+            return bytes;
+    }
+    return gomem_malloc(allocator, size);
+}
+
+/* `size` bytes (a multiple of BLOCK_ALIGN) for blocks, starting where the layout puts a block.
+ * Every range the heap gives back keeps that congruence, so a misplaced start only comes from
+ * the beginning of an arena (or from gomem_* calls on gomem_malloc_heap()): then HEADER more
+ * bytes are taken and the misplaced ones given back (a sliver no block will ever use). */
+static void *take_locked(size_t size) {
     gomem_allocator *allocator = allocator_locked();
     if (allocator == NULL) return NULL;
-    size_t block = HEADER + size, made = wanted;
+    uint8_t *bytes = take_any_locked(allocator, size);
+    if (bytes == NULL || block_start_fits(bytes)) return bytes;
+    if (gomem_grow_in_place(allocator, bytes, size, size + HEADER) != GOMEM_OK) {
+        (void)gomem_free(allocator, bytes, size); /* cannot fail: the range was just taken */
+        if ((bytes = take_any_locked(allocator, size + HEADER)) == NULL) return NULL;
+    }
+    /* Only a missing index node can fail; the sliver then stays allocated. */
+    if (block_start_fits(bytes)) {
+        (void)gomem_free(allocator, bytes + size, HEADER);
+        return bytes;
+    }
+    (void)gomem_free(allocator, bytes, HEADER);
+    return bytes + HEADER;
+}
+
+/* Blocks spanning `span` bytes (a class span) from the allocator, side by side: `wanted`, or a
+ * whole run when the block is small and the list budget allows (the extra blocks go on the list),
+ * or one when memory is short. Returns the first and sets *count to how many the caller gets
+ * (chained), or NULL. */
+static block_header *new_blocks_locked(size_t span, unsigned wanted, unsigned *count) {
+    size_t block = span, made = wanted;
     if (block <= RUN_BLOCK_MAX && RUN_BYTES / block > made &&
         heap.cached + RUN_BYTES <= GOMEM_MALLOC_CACHE_BYTES)
         made = RUN_BYTES / block;
-    uint8_t *run = gomem_malloc(allocator, made * block);
+    uint8_t *run = take_locked(made * block);
     if (run == NULL && made > 1) {
         made = wanted = 1;
-        run = gomem_malloc(allocator, block);
+        run = take_locked(block);
     }
     if (run == NULL) return NULL;
     for (size_t i = made; i-- > wanted;) { /* pushed last to first: handed out in address order */
         block_header *h = (block_header *)(run + i * block);
-        block_set_size(h, size);
+        block_set_span(h, span);
         list_push_locked(h);
     }
     for (size_t i = 0; i < wanted; i++) {
         block_header *h = (block_header *)(run + i * block);
-        block_set_size(h, size);
+        block_set_span(h, span);
         block_set(h, LISTED);
         block_set_next(h, i + 1 < wanted ? (block_header *)(run + (i + 1) * block) : NULL);
     }
@@ -182,7 +273,7 @@ static block_header *new_blocks_locked(size_t size, unsigned wanted, unsigned *c
 }
 
 unsigned gomem_heap_take_batch(unsigned c, unsigned want, block_header **chain, size_t *bytes) {
-    size_t size = class_size(c);
+    size_t span = class_span(c);
     unsigned got = 0;
     block_header *first = NULL, *last = NULL;
     gomem_heap_lock();
@@ -193,7 +284,7 @@ unsigned gomem_heap_take_batch(unsigned c, unsigned want, block_header **chain, 
     }
     if (got < want) {
         unsigned made = 0;
-        block_header *fresh = new_blocks_locked(size, want - got, &made);
+        block_header *fresh = new_blocks_locked(span, want - got, &made);
         if (fresh != NULL) {
             if (last) block_set_next(last, fresh);
             else first = fresh;
@@ -204,22 +295,18 @@ unsigned gomem_heap_take_batch(unsigned c, unsigned want, block_header **chain, 
     if (last) block_set_next(last, NULL);
     gomem_heap_unlock();
     *chain = first;
-    *bytes += (size_t)got * (HEADER + size);
+    *bytes += (size_t)got * span;
     return got;
 }
 
 /* Give back a block the heap owns (claimed): onto its class list while the budget allows, else
  * to the index. */
 static void release_locked(block_header *h) {
-    size_t size = block_size(h);
-    if (block_word_is_class(h->word) && heap.cached + HEADER + size <= GOMEM_MALLOC_CACHE_BYTES) {
+    if (block_word_is_class(h->word) &&
+        heap.cached + block_span(h) <= GOMEM_MALLOC_CACHE_BYTES)
         list_push_locked(h);
-        return;
-    }
-    block_set(h, FREED);
-    /* Only a missing index node can fail here; the block then stays allocated (leaked, never
-     * handed out twice). */
-    if (gomem_free(heap.allocator, h, HEADER + size) != GOMEM_OK) block_set(h, LIVE);
+    else
+        give_to_index_locked(h);
 }
 
 void gomem_heap_give_batch(block_header *chain) {
@@ -238,19 +325,18 @@ static block_header *small_block_shared(unsigned c) {
     block_header *h = list_pop_locked(c);
     if (h == NULL) {
         unsigned made;
-        h = new_blocks_locked(class_size(c), 1, &made);
+        h = new_blocks_locked(class_span(c), 1, &made);
     }
     if (h != NULL) block_set(h, LIVE);
     gomem_heap_unlock();
     return h;
 }
 
-static block_header *large_block(size_t size) {
+static block_header *large_block(size_t span) {
     gomem_heap_lock();
-    gomem_allocator *allocator = allocator_locked();
-    block_header *h = allocator ? gomem_malloc(allocator, HEADER + size) : NULL;
+    block_header *h = take_locked(span);
     if (h != NULL) {
-        block_set_size(h, size);
+        block_set_span(h, span);
         block_set(h, LIVE);
     }
     gomem_heap_unlock();
@@ -259,10 +345,10 @@ static block_header *large_block(size_t size) {
 
 void *gomem_heap_alloc_slow(size_t n) {
     if (n > GOMEM_MALLOC_SMALL_MAX) {
-        block_header *h = request_fits(n, 0) ? large_block(gomem_align_up(n, BLOCK_ALIGN)) : NULL;
+        block_header *h = request_fits(n, 0) ? large_block(block_span_for(n)) : NULL;
         return h ? h + 1 : NULL;
     }
-    unsigned c = class_of(n);
+    unsigned c = class_of(n + HEADER);
     block_header *h;
 #if GOMEM_THREADS
     thread_cache *cache = thread_cache_get(); /* sets the cache up on a thread's first call */
@@ -281,19 +367,20 @@ void *gomem_heap_alloc_slow(size_t n) {
 void *gomem_heap_alloc_aligned(size_t alignment, size_t n) {
     if (alignment <= BLOCK_ALIGN) return gomem_heap_alloc(n);
     if (alignment > GOMEM_ARENA_LIMIT / 2 || !request_fits(n, alignment)) return NULL;
-    size_t size = gomem_align_up(n, BLOCK_ALIGN);
-    /* Enough for the header and the payload wherever the aligned address falls; the slack before
-     * and after it goes straight back (segmented free), so the block is an ordinary one. */
-    size_t total = HEADER + size + alignment - BLOCK_ALIGN;
+    size_t span = gomem_align_up(n + HEADER, BLOCK_ALIGN);
+    /* Enough for the block wherever the aligned payload falls; the slack before and after it goes
+     * straight back (segmented free), so the block is an ordinary one. Block starts, the slack
+     * and the span are all whole multiples of BLOCK_ALIGN apart, so the layout holds. */
+    size_t total = span + alignment - BLOCK_ALIGN;
     gomem_heap_lock();
-    gomem_allocator *allocator = allocator_locked();
-    uint8_t *start = allocator ? gomem_malloc(allocator, total) : NULL;
+    uint8_t *start = take_locked(total);
+    gomem_allocator *allocator = heap.allocator;
     block_header *h = NULL;
     if (start != NULL) {
         uint8_t *payload = (uint8_t *)gomem_align_up((uintptr_t)start + HEADER, alignment);
         h = (block_header *)payload - 1;
         size_t before = (size_t)((uint8_t *)h - start);
-        size_t after = total - before - HEADER - size;
+        size_t after = total - before - span;
         if (before != 0 && gomem_free(allocator, start, before) != GOMEM_OK) {
             /* No index node for the split: give it all back rather than keep a block whose
              * header does not start its allocation. */
@@ -301,9 +388,9 @@ void *gomem_heap_alloc_aligned(size_t alignment, size_t n) {
             h = NULL;
         } else {
             /* A tail that cannot be split off stays part of the block. */
-            if (after != 0 && gomem_free(allocator, payload + size, after) != GOMEM_OK)
-                size += after;
-            block_set_size(h, size);
+            if (after != 0 && gomem_free(allocator, (uint8_t *)h + span, after) != GOMEM_OK)
+                span += after;
+            block_set_span(h, span);
             block_set(h, LIVE);
         }
     }
@@ -319,7 +406,7 @@ static void release(block_header *h) {
         thread_cache *cache = thread_cache_get();
         if (cache != NULL) {
             block_set(h, LISTED);
-            gomem_thread_cache_push_spilling(cache, (unsigned)block_word_class(h->word), h);
+            gomem_thread_cache_push_spilling(cache, block_word_class(h->word), h);
             return;
         }
     }
@@ -340,7 +427,7 @@ size_t gomem_heap_usable(void *payload) {
         return 0;
     }
     const block_header *h = (const block_header *)payload - 1;
-    if (block_is(h, LIVE)) return block_size(h);
+    if (block_is(h, LIVE)) return block_usable(h);
     refuse(h);
     return 0;
 }
@@ -348,18 +435,16 @@ size_t gomem_heap_usable(void *payload) {
 /* Resize a claimed block in place if possible: shrink by freeing the tail, grow by claiming the
  * bytes after the block. false when the block must move. */
 static bool resize_in_place_locked(block_header *h, size_t n) {
-    size_t size = block_size(h), wanted = block_size_for(n);
-    uint8_t *payload = (uint8_t *)(h + 1);
-    if (wanted <= size) {
-        size_t tail = size - wanted;
-        if (tail >= SHRINK_MIN && tail >= size / 8 &&
-            gomem_free(heap.allocator, payload + wanted, tail) == GOMEM_OK)
-            block_set_size(h, wanted);
+    size_t span = block_span(h), wanted = block_span_for(n);
+    if (wanted <= span) {
+        size_t tail = span - wanted;
+        if (tail >= SHRINK_MIN && tail >= span / 8 &&
+            gomem_free(heap.allocator, (uint8_t *)h + wanted, tail) == GOMEM_OK)
+            block_set_span(h, wanted);
         return true; /* a block too little larger than asked for is kept whole */
     }
-    if (gomem_grow_in_place(heap.allocator, h, HEADER + size, HEADER + wanted) != GOMEM_OK)
-        return false;
-    block_set_size(h, wanted);
+    if (gomem_grow_in_place(heap.allocator, h, span, wanted) != GOMEM_OK) return false;
+    block_set_span(h, wanted);
     return true;
 }
 
@@ -380,7 +465,8 @@ void *gomem_heap_resize(void *payload, size_t n) {
         block_set(h, LIVE); /* unchanged, still the caller's */
         return NULL;
     }
-    memcpy(moved, payload, block_size(h) < n ? block_size(h) : n);
+    size_t kept = block_usable(h);
+    memcpy(moved, payload, kept < n ? kept : n);
     release(h);
     return moved;
 }
@@ -406,20 +492,10 @@ gomem_allocator *gomem_malloc_heap(void) {
 }
 
 size_t gomem_malloc_release(void) {
-#if GOMEM_THREADS
-    gomem_thread_cache_flush_current();
-#endif
     gomem_heap_lock();
     size_t released = 0;
     if (heap.allocator != NULL) {
-        for (unsigned c = 0; c < CLASS_COUNT; c++) {
-            for (block_header *h; (h = list_pop_locked(c)) != NULL;) {
-                block_set(h, FREED);
-                /* Whole blocks merge with their free neighbours; one that needs a node it cannot
-                 * get stays allocated, as in release_locked. */
-                (void)gomem_free(heap.allocator, h, HEADER + block_size(h));
-            }
-        }
+        (void)give_back_kept_locked();
         released = gomem_trim(heap.allocator);
     }
     gomem_heap_unlock();

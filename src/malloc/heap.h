@@ -31,7 +31,7 @@ static inline void *gomem_heap_alloc(size_t n) {
 #if GOMEM_THREADS
     thread_cache *cache = &gomem_thread_cache;
     if (GOMEM_LIKELY(n <= GOMEM_MALLOC_SMALL_MAX && cache->state == CACHE_ACTIVE)) {
-        block_header *h = thread_cache_pop(cache, class_of(n));
+        block_header *h = thread_cache_pop(cache, class_of(n + HEADER));
         if (GOMEM_LIKELY(h != NULL)) {
             block_set(h, LIVE);
             return h + 1;
@@ -54,10 +54,10 @@ static inline void gomem_heap_free(void *payload) {
         block_header *h = (block_header *)payload - 1;
         /* The word read before the claim may be anything for a foreign pointer; the claim then
          * fails, and the slow path counts the misuse. */
-        size_t word = h->word, c = block_word_class(word);
+        uint32_t word = h->word, c = block_word_class(word);
         if (GOMEM_LIKELY(block_word_is_class(word) && c < CLASS_COUNT &&
-                         thread_cache_has_room(cache, (unsigned)c) && block_claim(h, LISTED))) {
-            thread_cache_push(cache, (unsigned)c, h);
+                         thread_cache_has_room(cache, c) && block_claim(h, LISTED))) {
+            thread_cache_push(cache, c, h);
             return;
         }
     }

@@ -36,7 +36,7 @@ static void make_exit_key(void) { exit_key_made = pthread_key_create(&exit_key, 
 
 /* Blocks of class c one cache may keep: CACHE_CLASS_BYTES' worth, 4 to 256 of them. */
 static uint32_t class_limit(unsigned c) {
-    size_t blocks = CACHE_CLASS_BYTES / (HEADER + class_size(c));
+    size_t blocks = CACHE_CLASS_BYTES / class_span(c);
     return blocks < 4 ? 4 : blocks > 256 ? 256 : (uint32_t)blocks;
 }
 
@@ -62,7 +62,10 @@ thread_cache *gomem_thread_cache_start(void) {
     return cache;
 }
 
+static void decay(thread_cache *cache);
+
 block_header *gomem_thread_cache_refill(thread_cache *cache, unsigned c) {
+    if (++cache->batches >= DECAY_BATCHES) decay(cache);
     cache_class *list = &cache->classes[c];
     block_header *chain = NULL;
     size_t bytes = 0;
@@ -71,7 +74,7 @@ block_header *gomem_thread_cache_refill(thread_cache *cache, unsigned c) {
     block_header *first = chain;
     list->head = block_next(first);
     list->count = got - 1;
-    cache_account(cache, cache_bytes(cache) + bytes - HEADER - class_size(c));
+    cache_account(cache, cache_bytes(cache) + bytes - class_span(c));
     return first;
 }
 
@@ -81,10 +84,11 @@ static block_header *take_from(thread_cache *cache, cache_class *list, uint32_t 
     size_t bytes = 0;
     for (uint32_t i = 0; i < count && list->head != NULL; i++) {
         last = list->head;
-        bytes += HEADER + block_size(last);
+        bytes += block_span(last);
         list->head = block_next(last);
         list->count--;
     }
+    if (list->low > list->count) list->low = list->count;
     if (last == NULL) return NULL;
     block_set_next(last, NULL);
     cache_account(cache, cache_bytes(cache) - bytes);
@@ -92,6 +96,7 @@ static block_header *take_from(thread_cache *cache, cache_class *list, uint32_t 
 }
 
 void gomem_thread_cache_push_spilling(thread_cache *cache, unsigned c, block_header *h) {
+    if (++cache->batches >= DECAY_BATCHES) decay(cache);
     cache_class *list = &cache->classes[c];
     if (!thread_cache_has_room(cache, c) && list->count > 0)
         /* Half of the class (at least one block): the rest stays for the next allocations. */
@@ -104,16 +109,38 @@ void gomem_thread_cache_push_spilling(thread_cache *cache, unsigned c, block_hea
     }
 }
 
+/* Each class gives back to the shared lists what it kept unused since the last decay. */
+static void decay(thread_cache *cache) {
+    cache->batches = 0;
+    for (unsigned c = 0; c < CLASS_COUNT; c++) {
+        cache_class *list = &cache->classes[c];
+        if (list->low != 0) gomem_heap_give_batch(take_from(cache, list, list->low));
+        list->low = list->count;
+    }
+}
+
 static void give_back_all(thread_cache *cache) {
     for (unsigned c = 0; c < CLASS_COUNT; c++) {
         cache_class *list = &cache->classes[c];
         if (list->head != NULL) gomem_heap_give_batch(take_from(cache, list, list->count));
+        list->low = 0;
     }
 }
 
-void gomem_thread_cache_flush_current(void) {
+block_header *gomem_thread_cache_take_all(void) {
     thread_cache *cache = &gomem_thread_cache;
-    if (cache->state == CACHE_ACTIVE) give_back_all(cache);
+    if (cache->state != CACHE_ACTIVE) return NULL;
+    block_header *all = NULL;
+    for (unsigned c = 0; c < CLASS_COUNT; c++) {
+        cache_class *list = &cache->classes[c];
+        block_header *chain = take_from(cache, list, list->count), *last = chain;
+        list->low = 0;
+        if (chain == NULL) continue;
+        while (block_next(last) != NULL) last = block_next(last);
+        block_set_next(last, all);
+        all = chain;
+    }
+    return all;
 }
 
 size_t gomem_thread_caches_bytes_locked(void) {

@@ -9,6 +9,10 @@
  * thread's cache goes back to the shared lists when the thread exits (a pthread key destructor);
  * a thread that allocates after that (other destructors) uses the shared lists directly.
  *
+ * Every DECAY_BATCHES refills and spills, each class gives back the blocks it kept unused since
+ * the last time (the fewest it held in between), so a class the thread stopped using does not
+ * keep its blocks (kept blocks split the free space around them: see heap.c's DECAY_OPS).
+ *
  * Blocks in a cache are in state LISTED, like those on the shared lists, so a double free of one
  * is seen (block_claim fails) whichever thread makes it.
  */
@@ -17,9 +21,11 @@
 
 #include "block.h"
 
-/* Most bytes (headers included) one class may keep in one thread, and most in all classes. */
+/* Most bytes (spans) one class may keep in one thread, and most in all classes. */
 #define CACHE_CLASS_BYTES ((size_t)64 << 10)
 #define CACHE_THREAD_BYTES ((size_t)512 << 10)
+/* Refills and spills between two decays of a cache. */
+#define DECAY_BATCHES 32u
 
 /* Natively the library is linked into the program or preloaded, so its thread-locals can live in
  * the static TLS block: one load from the thread pointer instead of a call per access. */
@@ -33,6 +39,7 @@ typedef struct cache_class {
     block_header *head;
     uint32_t count;
     uint32_t limit; /* most blocks kept; set when the cache starts */
+    uint32_t low;   /* the fewest blocks held since the last decay: unused all along */
 } cache_class;
 
 enum cache_state { CACHE_NEW = 0, CACHE_SETTING_UP, CACHE_ACTIVE, CACHE_GONE };
@@ -44,6 +51,7 @@ typedef struct thread_cache {
     _Atomic size_t bytes;
     struct thread_cache *next;   /* the list of active caches, under the heap lock */
     struct thread_cache *prev;
+    uint32_t batches;            /* refills and spills since the last decay */
     enum cache_state state;
 } thread_cache;
 
@@ -61,8 +69,9 @@ block_header *gomem_thread_cache_refill(thread_cache *cache, unsigned c);
  * the other classes fill the cache). */
 void gomem_thread_cache_push_spilling(thread_cache *cache, unsigned c, block_header *h);
 
-/* Give every block of this thread's cache back to the shared lists (gomem_malloc_release). */
-void gomem_thread_cache_flush_current(void);
+/* Every block of this thread's cache, taken out of it, as a NULL-terminated chain (NULL when the
+ * thread has no cache). Takes no lock: the heap calls it under its lock. */
+block_header *gomem_thread_cache_take_all(void);
 
 /* Bytes held by all threads' caches; the caller holds the heap lock. */
 size_t gomem_thread_caches_bytes_locked(void);
@@ -92,8 +101,8 @@ static inline block_header *thread_cache_pop(thread_cache *cache, unsigned c) {
     block_header *h = list->head;
     if (GOMEM_LIKELY(h != NULL)) {
         list->head = block_next(h);
-        list->count--;
-        cache_account(cache, cache_bytes(cache) - HEADER - class_size(c));
+        if (--list->count < list->low) list->low = list->count;
+        cache_account(cache, cache_bytes(cache) - class_span(c));
     }
     return h;
 }
@@ -101,7 +110,7 @@ static inline block_header *thread_cache_pop(thread_cache *cache, unsigned c) {
 /* Whether one more block of class c stays within the cache's bounds. */
 static inline bool thread_cache_has_room(const thread_cache *cache, unsigned c) {
     return cache->classes[c].count < cache->classes[c].limit &&
-           cache_bytes(cache) + HEADER + class_size(c) <= CACHE_THREAD_BYTES;
+           cache_bytes(cache) + class_span(c) <= CACHE_THREAD_BYTES;
 }
 
 /* Keep a block of class c, claimed into state LISTED, in the cache; the caller checked
@@ -111,7 +120,7 @@ static inline void thread_cache_push(thread_cache *cache, unsigned c, block_head
     block_set_next(h, list->head);
     list->head = h;
     list->count++;
-    cache_account(cache, cache_bytes(cache) + HEADER + class_size(c));
+    cache_account(cache, cache_bytes(cache) + class_span(c));
 }
 
 #endif /* GOMEM_MALLOC_THREAD_CACHE_H */

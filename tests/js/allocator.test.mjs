@@ -255,10 +255,12 @@ describe('trim and stats', () => {
     allocator.free(view.subarray(100));
     const stats = allocator.stats();
     assert.deepEqual(Object.keys(stats),
-      ['totalMalloc', 'totalFree', 'live', 'footprint', 'peakFootprint', 'arenaCount', 'metadata']);
+      ['totalMalloc', 'totalFree', 'live', 'footprint', 'peakFootprint', 'arenaCount', 'metadata',
+       'peakLive']);
     for (const value of Object.values(stats)) assert.equal(typeof value, 'number');
     assert.equal(stats.totalMalloc, 300);
     assert.equal(stats.totalFree, 200);
+    assert.equal(stats.peakLive, 300);
     assert.equal(stats.live, stats.totalMalloc - stats.totalFree);
     assert.equal(stats.arenaCount, 1);
     assert.ok(stats.footprint >= 16384 && stats.peakFootprint >= stats.footprint);
