@@ -23,8 +23,9 @@
  * Misuse never corrupts the heap: free or realloc of a pointer malloc did not hand out (foreign),
  * or of a block freed already (double free), is ignored and counted (gomem_malloc_info), as is
  * malloc_usable_size of one (which then returns 0). A double free of a block that was handed out
- * again in between cannot be told from a legitimate free; in GOMEM_HARDENED builds a large block's
- * second free counts as foreign, since the freed-byte fill erased its header.
+ * again in between cannot be told from a legitimate free; in GOMEM_HARDENED builds the second
+ * free of a block that already went back to the index counts as foreign, since the freed-byte
+ * fill erased its header (refused all the same).
  *
  * Threads: with GOMEM_THREADS (always on in the native library) every function here is
  * thread-safe, and each thread allocates and frees small blocks in its own cache without a shared

@@ -364,6 +364,20 @@ void *gomem_heap_alloc_slow(size_t n) {
     return h ? h + 1 : NULL;
 }
 
+void *gomem_heap_alloc_uncached(size_t n) {
+    if (n > GOMEM_MALLOC_SMALL_MAX) return gomem_heap_alloc_slow(n); /* never cached anyway */
+    block_header *h = small_block_shared(class_of(n + HEADER));
+    return h ? h + 1 : NULL;
+}
+
+void gomem_heap_free_uncached(void *payload) {
+    block_header *h = claim_live(payload);
+    if (h == NULL) return;
+    gomem_heap_lock();
+    release_locked(h);
+    gomem_heap_unlock();
+}
+
 void *gomem_heap_alloc_aligned(size_t alignment, size_t n) {
     if (alignment <= BLOCK_ALIGN) return gomem_heap_alloc(n);
     if (alignment > GOMEM_ARENA_LIMIT / 2 || !request_fits(n, alignment)) return NULL;

@@ -70,6 +70,12 @@ static inline void gomem_heap_free(void *payload) {
  * (the block is unchanged) or the block is not a live one (counted as a misuse). */
 void *gomem_heap_resize(void *block, size_t n);
 
+/* gomem_heap_alloc and gomem_heap_free without the thread caches: for a runtime's own calls made
+ * while a thread's thread-locals are not set up yet or torn down already (Emscripten allocates a
+ * new thread's TLS block from inside that thread before its TLS exists). */
+void *gomem_heap_alloc_uncached(size_t n);
+void gomem_heap_free_uncached(void *block);
+
 /* Usable bytes of a live block; 0 (and a counted misuse) for anything else. */
 size_t gomem_heap_usable(void *block);
 

@@ -109,12 +109,20 @@ EXPORT void *__libc_calloc(size_t count, size_t size) { return zeroed(count, siz
 
 #if defined(__EMSCRIPTEN__)
 /* Emscripten's runtime and libc call these for memory that must not go through a user's
- * malloc; with -sMALLOC=none gomem is the only allocator, so they are ours too. */
-EXPORT void *emscripten_builtin_malloc(size_t n) { return allocate(n); }
+ * malloc; with -sMALLOC=none gomem is the only allocator, so they are ours too. They skip the
+ * thread caches: with -pthread the runtime allocates a new thread's TLS block from inside that
+ * thread before its thread-locals exist, and frees it after they are gone. */
+EXPORT void *emscripten_builtin_malloc(size_t n) {
+    void *block = gomem_heap_alloc_uncached(n ? n : 1);
+    return block ? block : fail(ENOMEM);
+}
 EXPORT void emscripten_builtin_free(void *block) {
-    if (block != NULL) gomem_heap_free(block);
+    if (block != NULL) gomem_heap_free_uncached(block);
 }
 EXPORT void *emscripten_builtin_memalign(size_t alignment, size_t n) {
-    return allocate_aligned(alignment, n);
+    if (!is_power_of_two(alignment)) return fail(EINVAL);
+    void *block = alignment <= _Alignof(max_align_t) ? gomem_heap_alloc_uncached(n ? n : 1)
+                                                     : gomem_heap_alloc_aligned(alignment, n ? n : 1);
+    return block ? block : fail(ENOMEM);
 }
 #endif

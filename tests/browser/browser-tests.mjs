@@ -272,7 +272,8 @@ test('borrow, stats, trim, destroy', () => {
   for (let i = 0; i < 40; i++) views.push(allocator.malloc(4000));
   const grown = allocator.stats();
   deepEqual(Object.keys(grown),
-    ['totalMalloc', 'totalFree', 'live', 'footprint', 'peakFootprint', 'arenaCount', 'metadata']);
+    ['totalMalloc', 'totalFree', 'live', 'footprint', 'peakFootprint', 'arenaCount', 'metadata',
+     'peakLive']);
   for (const value of Object.values(grown)) equal(typeof value, 'number', 'stats are numbers');
   equal(grown.live, 160000);
   ok(grown.arenaCount > 1, 'several arenas');
