@@ -149,11 +149,11 @@ void gomem_index_destroy(gomem_index *index);
  *   GOMEM_INDEX=tlsf (default), good fit over size classes (each 1/32 of a power of two wide,
  *     exact below 64 bytes): the first block of the request's own class if it holds them (the
  *     most recently freed first), else the block last resized or made by a free (the "hint") if
- *     it is of that class, else the hint or the first block of the lowest class whose every block
- *     holds them, whichever class is lower, else a class whose blocks hold them wherever they
- *     start, else the top block (the one that ends where the index ends), else any block that
- *     holds them. The top comes after every hole, so an arena's used part grows only when no
- *     hole fits. Not address order: do not rely on placement.
+ *     it is of that class, else the top block (the one that ends where the index ends), else the
+ *     hint or the first block of the lowest class whose every block holds them, whichever class
+ *     is lower, else a class whose blocks hold them wherever they start, else any block that
+ *     holds them. In the arenas of a compact allocator (gomem_allocator_options.compact) the top
+ *     block comes after every class instead. Not address order: do not rely on placement.
  *   GOMEM_INDEX=treap, address-ordered first fit: the lowest block of at least `size` bytes if it
  *     holds them once aligned, else the lowest block of at least size + alignment - 1 bytes,
  *     else the lowest block that holds them at all.
@@ -290,6 +290,11 @@ typedef struct gomem_allocator_options {
     size_t alignment;      /* power of two up to GOMEM_MAX_ALIGNMENT; 0 for GOMEM_DEFAULT_ALIGNMENT */
     gomem_buddy *buddy;    /* pool to carve arenas from (GOMEM_BUDDY builds); NULL: the process-wide
                               default pool in GOMEM_BUDDY builds, the page source otherwise */
+    bool compact;          /* least memory before speed: arenas tried oldest first, and in each
+                              every hole before the top block (gomem_malloc's heap is compact;
+                              see gomem_malloc and gomem_index_alloc); false: the arena that
+                              served last first, the top block early (faster, more memory where
+                              free space is fragmented) */
 } gomem_allocator_options;
 
 typedef struct gomem_stats {
@@ -327,12 +332,13 @@ gomem_allocator *gomem_allocator_create_ex(const gomem_allocator_options *option
  * no-op. O(arenas + nodes). */
 void gomem_allocator_destroy(gomem_allocator *allocator);
 
-/* Allocate size bytes aligned to the allocator's alignment. Tries existing arenas first, oldest
- * first (a newer arena's space is used only when no older one holds the request), then trims
+/* Allocate size bytes aligned to the allocator's alignment. Tries existing arenas first (the one
+ * that served last, then the others oldest first; a compact allocator tries them oldest first
+ * only, so a newer arena's space is used only when no older one holds the request), then trims
  * wholly free arenas and adds one twice the size of the last (up to max_block_size); a request
  * above max_block_size gets a region of its own. NULL when size is 0, above GOMEM_ARENA_LIMIT, or
- * memory runs out. As gomem_index_alloc per arena tried: O(1) when the oldest arena holds the
- * request, O(arenas) index probes at most. */
+ * memory runs out. As gomem_index_alloc when the first arena tried holds the request, plus
+ * O(arenas) index probes when it does not. */
 void *gomem_malloc(gomem_allocator *allocator, size_t size);
 
 /* Free [ptr, ptr + size): a whole allocation or any sub-range of one (segmented free). Errors, each

@@ -7,12 +7,13 @@
  * up to max_block_size. A request above max_block_size gets a dedicated arena of its own, which
  * is released the moment its last byte is freed (the seed hands those to Go's GC; C must not
  * leak them).
- * Placement across arenas: oldest first, so a new arena's space is used only when no older arena
- * holds the request (trying the arena that served last first let gomem_malloc's stress program
- * hold 1.10x more in WASI). Age, not address, so that natively (where mmap places newer regions
- * lower) the same arenas fill first as in wasm, and the newest arena stays the emptiest
- * (measured: media workload at 100 streams held 1.20x its live bytes natively with address
- * order, 1.09x with age order, as in wasm).
+ * Placement across arenas: the arena that served last, then the others oldest first; a compact
+ * allocator tries them oldest first only, so a newer arena's space is used only when no older
+ * one holds the request (gomem_malloc's stress program held 1.10x less in WASI that way, but the
+ * media workload lost half its throughput to the extra index probes). Age, not address, so that
+ * natively (where mmap places newer regions lower) the same arenas fill first as in wasm, and the
+ * newest arena stays the emptiest (measured: media workload at 100 streams held 1.20x its live
+ * bytes natively with address order, 1.09x with age order, as in wasm).
  * Lookup on free: the arena map (arena_map.h) turns an address into its arena in O(1), so a
  * pointer from elsewhere is reported (GOMEM_ERR_FOREIGN_POINTER) and never touches an index.
  * Invariant: for every arena, size - free bytes is the sum of the live allocations inside it, so
@@ -28,7 +29,7 @@ struct gomem_allocator {
     gomem_arena *arenas; /* in the order they were added (the page map finds one by address) */
     size_t arena_count;
     size_t arena_capacity;
-    size_t current; /* the arena that served the last malloc: looked at first by frees */
+    size_t current; /* the arena that served the last malloc: tried first (unless compact) */
     gomem_arena_map map; /* page -> position in arenas, plus one */
     gomem_nodepool pool;
     gomem_buddy *buddy;
@@ -36,6 +37,7 @@ struct gomem_allocator {
     size_t max_block;
     size_t alignment;
     size_t next_arena_size;
+    bool compact; /* gomem_allocator_options.compact */
     uint64_t total_malloc;
     uint64_t total_free;
     size_t footprint;
@@ -76,6 +78,7 @@ gomem_allocator *gomem_allocator_create_ex(const gomem_allocator_options *option
     gomem_arena_map_init(&allocator->map);
     allocator->buddy = buddy;
     allocator->alignment = alignment;
+    allocator->compact = options->compact;
     allocator->max_block = gomem_page_round(max_block);
     allocator->initial_size = gomem_page_round(initial < allocator->max_block ? initial
                                                                                : allocator->max_block);
@@ -152,6 +155,7 @@ static gomem_arena *add_arena(gomem_allocator *allocator, size_t size, bool dedi
     /* Dedicated regions come straight from pages: they are rare, large and released eagerly. */
     gomem_buddy *buddy = dedicated ? NULL : allocator->buddy;
     if (gomem_arena_init(&arena, &allocator->pool, size, buddy) != GOMEM_OK) return NULL;
+    gomem_index_set_compact(&arena.index, allocator->compact);
     if (!gomem_arena_map_reserve(&allocator->map, arena.base, arena.size)) {
         gomem_arena_release(&arena);
         return NULL;
@@ -204,9 +208,14 @@ static void *fit_locked(gomem_allocator *allocator, size_t size, bool claim, boo
     if (allocator->arena_count != 0) {
         /* Dedicated arenas are skipped: their page-rounding slack must stay empty so they can
          * be released with their one allocation. */
+        gomem_arena *current = &allocator->arenas[allocator->current];
+        if (!allocator->compact && !current->dedicated &&
+            fit_in(current, size, alignment, claim, &offset))
+            return current->base + offset;
         for (size_t at = 0; at < allocator->arena_count; at++) {
             gomem_arena *arena = &allocator->arenas[at];
-            if (!arena->dedicated && fit_in(arena, size, alignment, claim, &offset)) {
+            if ((allocator->compact || at != allocator->current) && !arena->dedicated &&
+                fit_in(arena, size, alignment, claim, &offset)) {
                 allocator->current = at;
                 return arena->base + offset;
             }

@@ -75,6 +75,7 @@ struct gomem_index {
     uint32_t edge_levels;
     uint32_t class_count; /* size classes up to the class of `size` */
     size_t meta_bytes;    /* the block holding edge_words, heads, sl_bits and edge_first */
+    bool top_last;        /* place in every hole before the top block (gomem_index_set_compact) */
 #elif GOMEM_TWOTREE
     uint32_t root[2];
 #else
@@ -109,6 +110,13 @@ void gomem_index_release(gomem_index *index);
  * GOMEM_ERR_INVALID_SIZE / GOMEM_ERR_OUT_OF_RANGE as gomem_index_free; nothing changes on error.
  * Sets no allocation boundary: the bytes extend the allocation just before them. O(log n). */
 gomem_status gomem_index_claim(gomem_index *index, size_t offset, size_t size);
+
+/* Make the index compact or not (a new index is not): a compact index places a request in any
+ * hole that holds it before it carves the top block (the block ending where the index ends), so
+ * its used part grows only when no hole holds a request. Only the tlsf index places otherwise
+ * (top block right after the request's own class); first fit (treap) and best fit (avl) always
+ * use the holes first. O(1). */
+void gomem_index_set_compact(gomem_index *index, bool compact);
 
 /* Bytes of metadata the index holds besides its nodes (pool) and its struct: the default index's
  * class and edge tables, the hardened boundary map. */

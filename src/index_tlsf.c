@@ -13,13 +13,16 @@
  * it ends at a.
  *
  * Placement is good fit: the first block of the request's own class when it holds the request
- * (exact-size reuse), else the hint or the first block of the lowest non-empty class whose every
- * block holds it; with alignment, the lowest class whose blocks hold it wherever they start; then
- * the top block (the one that ends where the index ends, kept out of the classes like dlmalloc's
- * top chunk), last as in dlmalloc, so the used part of an arena grows only when no hole holds the
- * request (with the top tried before the holes, gomem_malloc's stress program held 3.8x its live
- * bytes in WASI; after them, 1.3x); and only when none of those holds it, every block of the
- * classes in between (so NOMEM still means nothing fits).
+ * (exact-size reuse), else the hint if it is of that class, else the top block (the one that ends
+ * where the index ends, kept out of the classes like dlmalloc's top chunk: carving it moves no
+ * list), else the hint or the first block of the lowest non-empty class whose every block holds
+ * it; with alignment, the lowest class whose blocks hold it wherever they start; and only when
+ * none of those holds it, every block of the classes in between (so NOMEM still means nothing
+ * fits). A compact index (gomem_index_set_compact) tries the top block after every class
+ * instead, as dlmalloc does, so the used part of its range grows only when no hole holds the
+ * request: slower where holes must be searched, smaller where free space is fragmented
+ * (gomem_malloc's stress program held 3.8x its live bytes in WASI with the top first, 1.3x with
+ * it last).
  * Allocations are carved from the front of a block, so a block's end (the edge map's key) moves
  * only when a free merges into it from the left or an aligned allocation takes its tail.
  *
@@ -51,7 +54,8 @@ static inline uint32_t last_granule(const gomem_node *node) {
  *     addresses in order from it, and a free next to it merges without touching a class;
  *   - the hint (index->hint): the block last resized or made by a free, where the next
  *     allocation or free most likely happens (dlmalloc's "designated victim" plays this part).
- * The hint is tried right after the request's own class; the top block after every class. */
+ * Both are tried right after the request's own class (the top block after every class in a
+ * compact index). */
 static inline bool is_top(const gomem_index *index, const gomem_node *node) {
     return node->end == index->size;
 }
@@ -240,16 +244,16 @@ static GOMEM_HOT_INLINE void set_bounds(gomem_index *index, uint32_t n, uint32_t
     make_hint(index, n);
 }
 
-/* find_fit past its first two tries: the hint or the lowest larger class, whichever is the
- * better fit (the hint counts as a block of its own class), then the top block, then every block
- * that may still fit. Out of line: the common allocations never get here. */
+/* find_fit past its first tries: the hint or the lowest larger class, whichever is the better fit
+ * (the hint counts as a block of its own class), then the top block (tried already unless the top
+ * goes last), then every block that may still fit. Out of line: the common allocations never get
+ * here. */
 static uint32_t find_fit_in_classes(const gomem_index *index, uint32_t size, uint32_t alignment,
                                     uint32_t own, uint32_t *offset) {
     const gomem_node *nodes = index->pool->nodes;
     uint32_t n, at, bin = gomem_bin_at_least(size);
     if (bin != GOMEM_BIN_NONE) bin = bin_first_at_least(index, bin);
     uint32_t hint = index->hint, top = top_block(index);
-    /* The top goes last: it is the only block that can always grow the heap's used part. */
     uint32_t hole_hint = hint != top ? hint : NIL;
     if (hole_hint != NIL &&
         (bin == GOMEM_BIN_NONE || gomem_bin_of(block_size(&nodes[hole_hint])) <= bin) &&
@@ -296,11 +300,18 @@ static GOMEM_HOT_INLINE uint32_t find_fit(const gomem_index *index, uint32_t siz
     uint32_t n = index->heads[own], hint = index->hint, at;
     if (n != NIL && (at = gomem_block_aligned_fit(&nodes[n], size, alignment)) != UINT32_MAX)
         goto found;
-    /* The hint counts as a block of its own class, unless it is the top block. */
+    /* The hint counts as a block of its own class; as the top block, it is tried next anyway
+     * (unless the top goes last). */
+    bool hint_is_top = hint != NIL && is_top(index, &nodes[hint]);
     n = hint;
-    if (n != NIL && !is_top(index, &nodes[n]) && gomem_bin_of(block_size(&nodes[n])) == own &&
+    if (n != NIL && (hint_is_top ? !index->top_last : gomem_bin_of(block_size(&nodes[n])) == own) &&
         (at = gomem_block_aligned_fit(&nodes[n], size, alignment)) != UINT32_MAX)
         goto found;
+    if (!index->top_last) {
+        n = hint_is_top ? NIL : top_block(index);
+        if (n != NIL && (at = gomem_block_aligned_fit(&nodes[n], size, alignment)) != UINT32_MAX)
+            goto found;
+    }
     return find_fit_in_classes(index, size, alignment, own, offset);
 found:
     *offset = at;
@@ -353,12 +364,15 @@ static void start_over(gomem_index *index, uint32_t keep, size_t size) {
     link_block(index, keep, NIL, true);
 }
 
+void gomem_index_set_compact(gomem_index *index, bool compact) { index->top_last = compact; }
+
 static inline size_t blocks_metadata(const gomem_index *index) {
     return gomem_meta_footprint(index->meta_bytes);
 }
 
 static gomem_status blocks_init(gomem_index *index, gomem_nodepool *pool, size_t size) {
     index->pool = pool;
+    index->top_last = false;
     index->blocks = 0;
     index->free_bytes = 0;
     size_t bytes = metadata_layout(index, size);

@@ -617,6 +617,37 @@ static void test_recycle(void) {
     if (!has_buddy()) CHECK_EQ(gomem_page_bytes_held(), held_start);
 }
 
+/* A compact allocator uses every hole before the top block of an arena, and the oldest arena
+ * before the one that served last; a default one (tlsf index) carves the top block early and
+ * tries the arena that served last first. */
+static void test_compact(void) {
+    bool top_first = (gomem_features() & GOMEM_FEATURE_TLSF) != 0;
+    for (int compact = 0; compact <= 1; compact++) {
+        gomem_allocator_options options = {
+            .initial_size = 16 * KIB, .max_block_size = 64 * KIB, .compact = compact != 0};
+        gomem_allocator *allocator = gomem_allocator_create_ex(&options);
+        /* Within an arena: a hole at its start, the top block after b. */
+        uint8_t *a = gomem_malloc(allocator, 4 * KIB);
+        uint8_t *b = gomem_malloc(allocator, 4 * KIB);
+        CHECK(a != NULL && b == a + 4 * KIB);
+        CHECK_STATUS(gomem_free(allocator, a, 4 * KIB), GOMEM_OK);
+        uint8_t *c = gomem_malloc(allocator, 100);
+        CHECK(c == (compact || !top_first ? a : b + 4 * KIB));
+        CHECK_STATUS(gomem_free(allocator, c, 100), GOMEM_OK);
+        CHECK_STATUS(gomem_free(allocator, b, 4 * KIB), GOMEM_OK);
+        /* Across arenas: x fills most of the first, y needs a second one (which then served
+         * last); once x is freed, a small request goes to the first arena only when compact. */
+        uint8_t *x = gomem_malloc(allocator, 12 * KIB);
+        uint8_t *y = gomem_malloc(allocator, 12 * KIB);
+        CHECK(x == a && y != NULL && stats_of(allocator).arena_count == 2);
+        CHECK_STATUS(gomem_free(allocator, x, 12 * KIB), GOMEM_OK);
+        uint8_t *z = gomem_malloc(allocator, 2 * KIB);
+        CHECK(compact ? z == a : (z >= y && z < y + 32 * KIB));
+        CHECK(gomem_allocator_invariants_hold(allocator));
+        gomem_allocator_destroy(allocator);
+    }
+}
+
 static void test_stats(void) {
     gomem_allocator *allocator = gomem_allocator_create(0);
     gomem_stats stats = stats_of(allocator);
@@ -1039,6 +1070,7 @@ int main(void) {
     RUN(test_trim);
     RUN(test_recycle);
     RUN(test_stats);
+    RUN(test_compact);
     RUN(test_owns);
     RUN(test_errors);
     RUN(test_out_of_memory);

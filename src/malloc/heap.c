@@ -109,7 +109,10 @@ static gomem_allocator *allocator_locked(void) {
     if (heap.allocator == NULL) {
         /* Blocks start HEADER bytes before an aligned address (block.h), so the allocator's
          * alignment is the header's. */
-        gomem_allocator_options options = {.initial_size = INITIAL_ARENA, .alignment = HEADER};
+        /* Compact: a process heap is judged by the memory it holds (measured on gomem_malloc's
+         * stress program in WASI: 125.8 MB for 32.9 MB live without, 46.1 MB with). */
+        gomem_allocator_options options = {
+            .initial_size = INITIAL_ARENA, .alignment = HEADER, .compact = true};
         heap.allocator = gomem_allocator_create_ex(&options);
     }
     return heap.allocator;
