@@ -46,6 +46,13 @@ export interface AllocatorOptions {
    */
   maxBlockSize?: number;
   /**
+   * Least memory before speed (default false): arenas are tried oldest first, and in each every
+   * hole before the arena's untouched end, so memory grows only when no hole holds a request.
+   * The default tries the arena that served last first and carves untouched space early, which
+   * is faster but holds more where free space is fragmented.
+   */
+  compact?: boolean;
+  /**
    * Alignment of every allocation: a power of two up to 4096 (default 8). It applies to the C
    * structs of the Memory, Reader and RecyclableMemory made from the allocator too; the wrapper
    * reads them at their exact addresses, so every alignment, 1 and 2 included, works with them.

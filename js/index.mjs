@@ -43,7 +43,7 @@ const LAYOUT = {
     totalMalloc: 8, totalFree: 8, live: 4, footprint: 4, peakFootprint: 4, arenaCount: 4,
     metadata: 4, peakLive: 4,
   },
-  options: { initialSize: 4, maxBlockSize: 4, alignment: 4, buddy: 4 },
+  options: { initialSize: 4, maxBlockSize: 4, alignment: 4, buddy: 4, compact: 1 },
   pageInfo: { pageSize: 4 },
   scratch: {},
 };
@@ -229,6 +229,7 @@ class Runtime {
 
   /** Sets the 32-bit field at byte address `ptr`. */
   setU32(ptr, value) { new DataView(this.buffer()).setUint32(ptr >>> 0, value, true); }
+  setU8(ptr, value) { new DataView(this.buffer()).setUint8(ptr >>> 0, value); }
 
   cString(ptr) {
     const bytes = new Uint8Array(this.buffer(), ptr);
@@ -411,8 +412,11 @@ export class Allocator {
   // `destroyed` a Reader checks on every read, which is cheaper than this class's getter.
   #life = { destroyed: false };
 
-  constructor(runtime, { initialSize = 0, maxBlockSize = 0, alignment = 0 }) {
+  constructor(runtime, { initialSize = 0, maxBlockSize = 0, alignment = 0, compact = false }) {
     this.#runtime = runtime;
+    if (typeof compact !== 'boolean') {
+      throw codedError(TypeError, 'INVALID_ARGUMENT', `compact must be a boolean; got ${compact}`);
+    }
     checkCount(initialSize, 'initialSize');
     checkCount(maxBlockSize, 'maxBlockSize');
     checkCount(alignment, 'alignment');
@@ -432,6 +436,7 @@ export class Allocator {
     runtime.setU32(scratch + options.maxBlockSize, maxBlockSize);
     runtime.setU32(scratch + options.alignment, alignment);
     runtime.setU32(scratch + options.buddy, 0); // NULL: the default pool
+    runtime.setU8(scratch + options.compact, compact ? 1 : 0);
     this.#handle = exports.gomem_allocator_create_ex(scratch) >>> 0;
     if (this.#handle === 0) {
       throw codedError(RangeError, 'NOMEM', 'out of memory: wasm memory cannot grow to hold ' +

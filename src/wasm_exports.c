@@ -83,6 +83,7 @@ WASM_EXPORT bool gomem_wasm_reserve(size_t bytes) {
     sizeof(gomem_allocator_options), offsetof(gomem_allocator_options, initial_size),              \
     offsetof(gomem_allocator_options, max_block_size),                                             \
     offsetof(gomem_allocator_options, alignment), offsetof(gomem_allocator_options, buddy),        \
+    offsetof(gomem_allocator_options, compact),                                                    \
     sizeof(gomem_page_info), offsetof(gomem_page_info, page_size), sizeof scratch
 
 WASM_EXPORT const uint8_t *gomem_wasm_layout(void) {

@@ -34,6 +34,23 @@ describe('createAllocator', () => {
     throwsCode(() => gomem.createAllocator({ alignment: 3 }), RangeError, 'INVALID_ARGUMENT',
       /power of two/);
     throwsCode(() => gomem.createAllocator({ alignment: 8192 }), RangeError, 'INVALID_ARGUMENT');
+    throwsCode(() => gomem.createAllocator({ compact: 1 }), TypeError, 'INVALID_ARGUMENT',
+      /compact must be a boolean/);
+  });
+
+  test('compact: the hole before the untouched end', () => {
+    for (const compact of [false, true]) {
+      const allocator = gomem.createAllocator({ initialSize: 16384, compact });
+      const a = allocator.malloc(4096);
+      const b = allocator.malloc(4096);
+      assert.equal(b.byteOffset, a.byteOffset + 4096);
+      const hole = a.byteOffset;
+      allocator.free(a);
+      const c = allocator.malloc(100);
+      // The default index carves the top block (after b) before a hole of another size class.
+      assert.equal(c.byteOffset, compact ? hole : b.byteOffset + 4096, `compact: ${compact}`);
+      allocator.destroy();
+    }
   });
 });
 

@@ -160,6 +160,8 @@ const catalogue = [
     () => gomem.createAllocator({ initialSize: NaN })],
   ['createAllocator({ alignment: 3 })', RangeError, 'INVALID_ARGUMENT',
     () => gomem.createAllocator({ alignment: 3 })],
+  ["createAllocator({ compact: 'yes' })", TypeError, 'INVALID_ARGUMENT',
+    () => gomem.createAllocator({ compact: 'yes' })],
 ];
 
 describe('misuse catalogue', () => {
