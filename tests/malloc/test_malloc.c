@@ -4,9 +4,15 @@
  * malloc(0), calloc zeroing and overflow, realloc keeping contents, in-place growth and
  * shrinking, aligned variants and their errors), misuse (foreign, interior and double frees are
  * counted and change nothing), the segmented-free API on the same heap, and a seeded random run
- * that writes a pattern into every block and checks it before the block is resized or freed.
+ * that writes a pattern into every block and checks it before the block is resized or freed;
+ * natively, that released arenas give their pages back to the system.
  */
+#define _DEFAULT_SOURCE 1 /* mincore and sysconf under -std=c11 */
 #include <errno.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 
 #include "../check.h"
 #include "gomem_malloc.h"
@@ -298,6 +304,36 @@ static void test_random_patterns(void) {
     CHECK(heap_ok());
 }
 
+#if defined(__linux__)
+/* Natively, arenas that a release leaves empty give their pages back to the system: a region that
+ * was resident is not any more once freed and released (mincore; the address range stays mapped,
+ * part of a reservation, so asking is safe). */
+static void test_pages_go_back(void) {
+    enum { BLOCKS = 64, BLOCK = 256 * 1024 };
+    gomem_malloc_release();
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    unsigned char *blocks[BLOCKS];
+    for (size_t i = 0; i < BLOCKS; i++) {
+        blocks[i] = malloc(BLOCK);
+        CHECK(blocks[i] != NULL);
+        if (blocks[i] == NULL) return;
+        memset(blocks[i], 0x5a, BLOCK);
+    }
+    /* A whole page inside the middle block, resident now. */
+    unsigned char *probe = (unsigned char *)(((uintptr_t)blocks[BLOCKS / 2] + page) & ~(page - 1));
+    unsigned char resident = 0;
+    CHECK_EQ(mincore(probe, page, &resident), 0);
+    CHECK((resident & 1) != 0);
+    size_t held = gomem_page_bytes_held();
+    for (size_t i = 0; i < BLOCKS; i++) free(blocks[i]);
+    size_t released = gomem_malloc_release();
+    CHECK(released >= (size_t)BLOCKS * BLOCK / 2); /* most of the arenas were these blocks' */
+    CHECK(gomem_page_bytes_held() + released <= held); /* their tables went too */
+    CHECK_EQ(mincore(probe, page, &resident), 0);
+    CHECK((resident & 1) == 0);
+}
+#endif
+
 /* Everything handed back: the lists empty and the arenas released, except what stdio holds. */
 static void test_release(void) {
     gomem_malloc_release();
@@ -317,6 +353,9 @@ int main(void) {
     RUN(test_misuse);
     RUN(test_segmented_free_alongside);
     RUN(test_random_patterns);
+#if defined(__linux__)
+    RUN(test_pages_go_back);
+#endif
     RUN(test_release);
     return check_report("test_malloc");
 }
