@@ -77,10 +77,12 @@ export function checkCount(value, what, min = 0) {
  * RangeErrors coded NOMEM, since no amount of freeing could ever satisfy them.
  */
 export function checkSize(value, what) {
+  // Above ARENA_LIMIT no wasm32 memory can ever hold the request as one allocation: INVALID_SIZE
+  // ("never"), so callers can tell it from NOMEM ("not now": memory could not grow this time).
   if (checkCount(value, what, 1) > ARENA_LIMIT) {
-    throw codedError(RangeError, 'NOMEM',
-      `out of memory: ${what} of ${value} bytes is more than wasm32 memory can hold in one ` +
-      `allocation (at most ${ARENA_LIMIT} bytes); split the data into smaller buffers`);
+    throw codedError(RangeError, 'INVALID_SIZE',
+      `${what} of ${value} bytes is more than any wasm32 memory can hold in one allocation ` +
+      `(at most ${ARENA_LIMIT} bytes); split the data into smaller buffers`);
   }
   return value;
 }

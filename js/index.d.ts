@@ -29,7 +29,9 @@ export interface InitOptions {
  * Loads and starts a gomem.wasm instance. Each call makes a new instance with its own memory;
  * views of one instance are foreign to every other.
  * @throws TypeError (code INVALID_ARGUMENT) for a bad `wasm` or `hardened`; RangeError
- * INVALID_SIZE for a bad memory size, NOMEM when initialMemory cannot be had; Error when the module's struct
+ * INVALID_SIZE for a bad memory size (an initialMemory above 0xfffff000 included: no wasm32
+ * memory can hold it besides gomem's own), NOMEM when initialMemory cannot be had now; Error when
+ * the module's struct
  * layout (gomem_wasm_layout, which the wrapper takes its field offsets from) cannot be used by
  * this wrapper or an HTTP fetch fails; WebAssembly.CompileError for bytes
  * that are not a wasm module.
@@ -148,7 +150,8 @@ export class Allocator {
    * `size` bytes, aligned to the allocator's alignment, as a view (byteOffset is the address).
    * Their content is unspecified.
    * @throws TypeError INVALID_ARGUMENT for a non-number; RangeError INVALID_SIZE for 0,
-   * negative, NaN or fractional sizes; RangeError NOMEM when memory cannot hold it.
+   * negative, NaN or fractional sizes and for sizes no wasm32 memory can ever hold (above
+   * 0xfffff000); RangeError NOMEM when memory cannot hold it now.
    */
   malloc(size: number): Uint8Array;
   /**
@@ -221,7 +224,8 @@ export class RecyclableMemory {
   /**
    * `n` new bytes (content unspecified) as a view into wasm memory; do not free it.
    * @throws TypeError INVALID_ARGUMENT for a non-number; RangeError INVALID_SIZE for 0,
-   * negative, NaN or fractional sizes; RangeError NOMEM when memory cannot hold it.
+   * negative, NaN or fractional sizes and for sizes no wasm32 memory can ever hold (above
+   * 0xfffff000); RangeError NOMEM when memory cannot hold it now.
    */
   nextN(n: number): Uint8Array;
   /** Frees everything nextN handed out since the last recycle; returns the bytes freed. */

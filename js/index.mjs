@@ -89,9 +89,14 @@ export async function init(options = {}) {
   const instance = await instantiate(wasm ?? new URL(file, import.meta.url));
   const runtime = new Runtime(instance.exports);
   if (maximumMemory !== 0) runtime.exports.gomem_set_page_limit(maximumMemory);
-  // Above ARENA_LIMIT the request cannot be one region of wasm32 memory (nor a 32-bit size_t).
-  if (initialMemory !== 0 &&
-      (initialMemory > ARENA_LIMIT || !runtime.exports.gomem_wasm_reserve(initialMemory))) {
+  // Above ARENA_LIMIT the request cannot be one region of wasm32 memory (nor a 32-bit size_t):
+  // never, so INVALID_SIZE; a refusal below it is NOMEM.
+  if (initialMemory > ARENA_LIMIT) {
+    throw codedError(RangeError, 'INVALID_SIZE', `init({ initialMemory: ${initialMemory} }): ` +
+      `more than any wasm32 memory can hold besides gomem's own code and data (at most ` +
+      `${ARENA_LIMIT} bytes)`);
+  }
+  if (initialMemory !== 0 && !runtime.exports.gomem_wasm_reserve(initialMemory)) {
     throw codedError(RangeError, 'NOMEM', `init({ initialMemory: ${initialMemory} }): wasm ` +
       'memory cannot grow that far (the engine refused, or maximumMemory is lower)');
   }

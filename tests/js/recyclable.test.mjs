@@ -161,7 +161,7 @@ describe('RecyclableMemory', () => {
       [-1, RangeError, 'INVALID_SIZE'], [-0.5, RangeError, 'INVALID_SIZE'],
       [NaN, RangeError, 'INVALID_SIZE'], [1.5, RangeError, 'INVALID_SIZE'],
       [0, RangeError, 'INVALID_SIZE'], [Infinity, RangeError, 'INVALID_SIZE'],
-      [2 ** 32, RangeError, 'NOMEM'], ['16', TypeError, 'INVALID_ARGUMENT'],
+      [2 ** 32, RangeError, 'INVALID_SIZE'], ['16', TypeError, 'INVALID_ARGUMENT'],
       [16n, TypeError, 'INVALID_ARGUMENT'], [undefined, TypeError, 'INVALID_ARGUMENT'],
       [null, TypeError, 'INVALID_ARGUMENT'],
     ];
