@@ -2,6 +2,7 @@
  * arena.c - arena life cycle and the standalone arena API (the seed's MemoryAllocator).
  */
 #include "arena.h"
+#include "hardened.h"
 
 gomem_status gomem_arena_init(gomem_arena *arena, gomem_nodepool *pool, size_t size,
                               gomem_buddy *buddy) {
@@ -27,6 +28,12 @@ gomem_status gomem_arena_init(gomem_arena *arena, gomem_nodepool *pool, size_t s
 
 void gomem_arena_release(gomem_arena *arena) {
     gomem_index_release(&arena->index);
+    /* Hardened: where released pages stay readable (wasm memory never shrinks; a buddy pool
+     * keeps its region), a view or pointer kept past destroy, recycle or trim reads the freed
+     * pattern until the bytes are reused, instead of the old data. Pages given back to the
+     * system need no fill. */
+    if (arena->buddy || !gomem_page_source()->returns_to_os)
+        gomem_fill_freed(arena->base, arena->size);
     if (arena->buddy)
         (void)gomem_buddy_free(arena->buddy, arena->base); /* cannot fail: we own this region */
     else

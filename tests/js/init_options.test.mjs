@@ -39,6 +39,19 @@ describe('init({ hardened })', () => {
     assert.equal(a.stats().live, 0);
   });
 
+  test('a view kept past destroy() reads the freed pattern when hardened', async () => {
+    const gomem = await init({ hardened: true });
+    const a = gomem.createAllocator();
+    a.malloc(64); // the arena's first bytes may hold the page source's bookkeeping once freed
+    const kept = a.malloc(64).fill(0x33);
+    a.destroy();
+    // JS cannot revoke a Uint8Array: the view still shows those bytes. The hardened module
+    // overwrites an arena when it goes, so stale data never reads as live data (the default
+    // module leaves what was there: the README's misuse list says both).
+    assert.ok(kept.every((b) => b === 0xdf));
+    throwsCode(() => gomem.view(kept), Error, 'DESTROYED');
+  });
+
   test('hardened must be a boolean', async () => {
     await assert.rejects(init({ hardened: 'yes' }), { name: 'TypeError', code: 'INVALID_ARGUMENT' });
   });
