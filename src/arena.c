@@ -32,8 +32,10 @@ void gomem_arena_release(gomem_arena *arena) {
      * keeps its region), a view or pointer kept past destroy, recycle or trim reads the freed
      * pattern until the bytes are reused, instead of the old data. Pages given back to the
      * system need no fill. */
+#if GOMEM_HARDENED
     if (arena->buddy || !gomem_page_source()->returns_to_os)
         gomem_fill_freed(arena->base, arena->size);
+#endif
     if (arena->buddy)
         (void)gomem_buddy_free(arena->buddy, arena->base); /* cannot fail: we own this region */
     else
