@@ -284,12 +284,6 @@ static inline void set_bounds(gomem_index *index, uint32_t n, uint32_t start, ui
 }
 
 /* The tree keeps everything in its nodes. */
-/* Nothing to change: best fit takes a hole before the top block whenever one holds the request. */
-void gomem_index_set_compact(gomem_index *index, bool compact) {
-    (void)index;
-    (void)compact;
-}
-
 static inline size_t blocks_metadata(const gomem_index *index) {
     (void)index;
     return 0;

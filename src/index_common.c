@@ -22,6 +22,15 @@ gomem_index *gomem_index_create(size_t size) {
     return &self->index;
 }
 
+#if !GOMEM_INDEX_TLSF
+/* Nothing to change: first fit in address order (treap) and best fit (avl) take a hole before
+ * the top block whenever one holds the request. The tlsf index defines its own. */
+void gomem_index_set_compact(gomem_index *index, bool compact) {
+    (void)index;
+    (void)compact;
+}
+#endif
+
 void gomem_index_destroy(gomem_index *index) {
     if (index == NULL) return;
     standalone_index *self = (standalone_index *)index;

@@ -178,18 +178,13 @@ static void give_to_index_locked(block_header *h) {
 
 /* Every class gives back the blocks it kept unused since the last decay. */
 static void decay_locked(void) {
-    heap.list_ops = 0;
     for (unsigned c = 0; c < CLASS_COUNT; c++) {
         shared_list *list = &heap.lists[c];
-        for (uint32_t unused = list->low; unused > 0; unused--) {
-            block_header *h = list->head;
-            list->head = block_next(h);
-            list->count--;
-            heap.cached -= block_span(h);
-            give_to_index_locked(h);
-        }
+        for (uint32_t unused = list->low; unused > 0; unused--)
+            give_to_index_locked(list_pop_locked(c));
         list->low = list->count;
     }
+    heap.list_ops = 0; /* the pops above are the decay's, not the program's */
 }
 
 /* Give every kept block of the shared lists (and, with thread caches, of the calling thread's

@@ -32,6 +32,12 @@
 #include "../check.h"
 #include "gomem_malloc.h"
 
+/* Patterns cover every byte of the first and last 64 and every 97th in between (cheap enough
+ * for Debug builds, where children otherwise spend most of their time in these loops). */
+#define PATTERN_EDGE 64
+#define PATTERN_STRIDE 97
+#include "block_patterns.h"
+
 int posix_memalign(void **out, size_t alignment, size_t n);
 
 enum { FORKS = 200, CHILD_DEADLINE_MS = 5000, MAX_HUNG = 3, KEPT = 64, SLOTS = 64 };
@@ -40,34 +46,6 @@ static atomic_bool stop;
 static atomic_uintptr_t handoff[SLOTS]; /* hammer 0 -> hammer 1 */
 static size_t hammer_failures[2];
 static size_t hammer_ops[2];
-
-static unsigned char pattern_byte(unsigned tag, size_t i) {
-    return (unsigned char)(tag * 29u + (unsigned)i * 13u + 3u);
-}
-
-/* Patterns cover every byte of the first and last 64 and every 97th in between (cheap enough
- * for Debug builds, where children otherwise spend most of their time in these loops). */
-static size_t next_index(size_t i, size_t n) {
-    i++;
-    if (i < 64 || i + 64 >= n) return i;
-    size_t stride = (i + 96) / 97 * 97, tail = n - 64;
-    return stride < tail ? stride : tail;
-}
-
-static void fill(unsigned char *p, size_t n, unsigned tag) {
-    for (size_t i = 0; i < n; i = next_index(i, n)) p[i] = pattern_byte(tag, i);
-}
-
-/* Whether the pattern of an n-byte block holds in its first `upto` bytes. */
-static bool holds_prefix(const unsigned char *p, size_t n, size_t upto, unsigned tag) {
-    for (size_t i = 0; i < n && i < upto; i = next_index(i, n))
-        if (p[i] != pattern_byte(tag, i)) return false;
-    return true;
-}
-
-static bool holds(const unsigned char *p, size_t n, unsigned tag) {
-    return holds_prefix(p, n, n, tag);
-}
 
 /* Blocks of every kind; the first bytes record the size so the receiving hammer can check. */
 static size_t hammer_size(test_rng *rng) {

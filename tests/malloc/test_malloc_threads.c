@@ -59,6 +59,11 @@
 #include "../check.h"
 #include "gomem_malloc.h"
 
+/* Patterns cover every byte of the first and last 128 and every 251st in between. */
+#define PATTERN_EDGE 128
+#define PATTERN_STRIDE 251
+#include "block_patterns.h"
+
 #if GOMEM_TEST_HEAP_LEVEL
 #include "../../src/malloc/heap.h"
 #define TEST_NAME "test_malloc_heap_threads"
@@ -99,35 +104,6 @@ static gomem_malloc_info info(void) {
 }
 
 static bool heap_ok(void) { return gomem_allocator_invariants_hold(gomem_malloc_heap()); }
-
-/* ---- patterns: every byte of the first and last 128, and every 251st in between ---------------- */
-
-/* The next byte a pattern covers after byte i of an n-byte block. */
-static size_t next_index(size_t i, size_t n) {
-    i++;
-    if (i < 128 || i + 128 >= n) return i;
-    size_t stride = (i + 250) / 251 * 251, tail = n - 128;
-    return stride < tail ? stride : tail;
-}
-
-static unsigned char pattern_byte(unsigned tag, size_t i) {
-    return (unsigned char)(tag * 131u + (unsigned)i * 7u + (unsigned)(i >> 8) + 1u);
-}
-
-static void fill(unsigned char *p, size_t n, unsigned tag) {
-    for (size_t i = 0; i < n; i = next_index(i, n)) p[i] = pattern_byte(tag, i);
-}
-
-/* Whether the first `upto` bytes of an n-byte block filled with `tag` still hold the pattern. */
-static bool holds_prefix(const unsigned char *p, size_t n, size_t upto, unsigned tag) {
-    for (size_t i = 0; i < n && i < upto; i = next_index(i, n))
-        if (p[i] != pattern_byte(tag, i)) return false;
-    return true;
-}
-
-static bool holds(const unsigned char *p, size_t n, unsigned tag) {
-    return holds_prefix(p, n, n, tag);
-}
 
 /* Sizes of every kind: mostly small classes, some medium, some beyond the class lists. */
 static size_t random_size(test_rng *rng) {
