@@ -17,13 +17,13 @@ static bool exit_key_made;
 /* Active caches, for the totals of gomem_malloc_info; guarded by the heap lock. */
 static thread_cache *active;
 
-static void give_back_all(thread_cache *cache);
+static void give_back(thread_cache *cache, bool all);
 
 /* Thread exit: the cache's blocks go back to the shared lists, and the thread uses those from
  * now on (other destructors may still allocate). */
 static void thread_exits(void *value) {
     thread_cache *cache = value;
-    give_back_all(cache);
+    give_back(cache, true);
     gomem_heap_lock();
     if (cache->prev) cache->prev->next = cache->next;
     else active = cache->next;
@@ -78,8 +78,10 @@ block_header *gomem_thread_cache_refill(thread_cache *cache, unsigned c) {
     return first;
 }
 
-/* Unlink up to `count` blocks from the top of class c's stack as a chain. */
-static block_header *take_from(thread_cache *cache, cache_class *list, uint32_t count) {
+/* Unlink up to `count` blocks from the top of class c's stack as a chain (its last block in
+ * *tail when tail is not NULL). */
+static block_header *take_from(thread_cache *cache, cache_class *list, uint32_t count,
+                               block_header **tail) {
     block_header *chain = list->head, *last = NULL;
     size_t bytes = 0;
     for (uint32_t i = 0; i < count && list->head != NULL; i++) {
@@ -89,6 +91,7 @@ static block_header *take_from(thread_cache *cache, cache_class *list, uint32_t 
         list->count--;
     }
     if (list->low > list->count) list->low = list->count;
+    if (tail != NULL) *tail = last;
     if (last == NULL) return NULL;
     block_set_next(last, NULL);
     cache_account(cache, cache_bytes(cache) - bytes);
@@ -100,7 +103,7 @@ void gomem_thread_cache_push_spilling(thread_cache *cache, unsigned c, block_hea
     cache_class *list = &cache->classes[c];
     if (!thread_cache_has_room(cache, c) && list->count > 0)
         /* Half of the class (at least one block): the rest stays for the next allocations. */
-        gomem_heap_give_batch(take_from(cache, list, list->count > 1 ? list->count / 2 : 1));
+        gomem_heap_give_batch(take_from(cache, list, list->count > 1 ? list->count / 2 : 1, NULL));
     if (thread_cache_has_room(cache, c)) {
         thread_cache_push(cache, c, h);
     } else { /* the other classes fill the cache: this block goes to the shared lists */
@@ -109,22 +112,20 @@ void gomem_thread_cache_push_spilling(thread_cache *cache, unsigned c, block_hea
     }
 }
 
-/* Each class gives back to the shared lists what it kept unused since the last decay. */
-static void decay(thread_cache *cache) {
-    cache->batches = 0;
+/* Each class gives back to the shared lists what it kept unused since the last decay, or, when
+ * `all`, everything it keeps. */
+static void give_back(thread_cache *cache, bool all) {
     for (unsigned c = 0; c < CLASS_COUNT; c++) {
         cache_class *list = &cache->classes[c];
-        if (list->low != 0) gomem_heap_give_batch(take_from(cache, list, list->low));
+        uint32_t count = all ? list->count : list->low;
+        if (count != 0) gomem_heap_give_batch(take_from(cache, list, count, NULL));
         list->low = list->count;
     }
 }
 
-static void give_back_all(thread_cache *cache) {
-    for (unsigned c = 0; c < CLASS_COUNT; c++) {
-        cache_class *list = &cache->classes[c];
-        if (list->head != NULL) gomem_heap_give_batch(take_from(cache, list, list->count));
-        list->low = 0;
-    }
+static void decay(thread_cache *cache) {
+    cache->batches = 0;
+    give_back(cache, false);
 }
 
 block_header *gomem_thread_cache_take_all(void) {
@@ -133,10 +134,9 @@ block_header *gomem_thread_cache_take_all(void) {
     block_header *all = NULL;
     for (unsigned c = 0; c < CLASS_COUNT; c++) {
         cache_class *list = &cache->classes[c];
-        block_header *chain = take_from(cache, list, list->count), *last = chain;
+        block_header *last, *chain = take_from(cache, list, list->count, &last);
         list->low = 0;
         if (chain == NULL) continue;
-        while (block_next(last) != NULL) last = block_next(last);
         block_set_next(last, all);
         all = chain;
     }
