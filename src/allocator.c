@@ -186,9 +186,12 @@ static size_t trim_locked(gomem_allocator *allocator) {
     return released;
 }
 
-/* Fit `size` bytes in an arena: take them (claim) or only locate them (borrow). */
+/* Fit `size` bytes in an arena: take them (claim) or only locate them (borrow). An arena with
+ * fewer free bytes than that is passed over in O(1): the scan over the arenas when the current
+ * one is full then costs a load per full arena, not an index search. */
 static inline bool fit_in(gomem_arena *arena, size_t size, size_t alignment, bool claim,
                           size_t *offset) {
+    if (gomem_index_free_size(&arena->index) < size) return false;
     gomem_status status = claim ? gomem_index_alloc(&arena->index, size, alignment, offset)
                                 : gomem_index_find(&arena->index, size, alignment, offset);
     return status == GOMEM_OK;

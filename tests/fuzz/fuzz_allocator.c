@@ -34,7 +34,15 @@
 #define MAX_ARENAS 1024
 #define MAX_RM 512
 #define MAX_OPS 600
-#define MAX_LIVE_BYTES ((size_t)1 << 20) /* bounds the bytes each input writes */
+/* The most live bytes an input may hold, chosen per input: mostly small, since every malloc that
+ * misses the current arena tries the others in turn and the cost of an input grows with its
+ * arenas; now and then large, for arena tables and node pools that outgrow their first page. */
+static const size_t live_cap_choices[] = {16u << 10, 16u << 10, 32u << 10, 32u << 10,
+                                          64u << 10, 128u << 10, 256u << 10, 1u << 20};
+/* The arena table, each arena's free bytes and gomem_allocator_invariants_hold are compared
+ * every this many operations and at the end; the statistics (live bytes, totals, footprint,
+ * arena count) after every operation, and every status, pointer and tag one by one. */
+#define FULL_COMPARE_EVERY 32u
 
 /* ---- the shadow model ---------------------------------------------------------------------- */
 
@@ -64,6 +72,7 @@ typedef struct world {
     span spans[MAX_SPANS]; /* live bytes, sorted by start, disjoint */
     size_t span_count;
     size_t live_bytes;
+    size_t live_cap; /* from live_cap_choices */
     arena_rec arenas[MAX_ARENAS]; /* the model's table, as gomem_allocator_arenas lists them */
     size_t arena_count;
     uint64_t total_malloc, total_free;
@@ -91,7 +100,7 @@ static uint8_t take_tag(world *w) {
 }
 
 /* Index of the first span whose end is past `p` (so it contains p or lies after it). */
-static size_t span_search(const world *w, uintptr_t p) {
+MODEL_CODE static size_t span_search(const world *w, uintptr_t p) {
     size_t lo = 0, hi = w->span_count;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -103,13 +112,13 @@ static size_t span_search(const world *w, uintptr_t p) {
     return lo;
 }
 
-static bool is_live(const world *w, uintptr_t p) {
+MODEL_CODE static bool is_live(const world *w, uintptr_t p) {
     size_t i = span_search(w, p);
     return i < w->span_count && w->spans[i].start <= p;
 }
 
 /* Every byte of [p, p + n) is live (possibly across several adjacent spans). */
-static bool all_live(const world *w, uintptr_t p, size_t n) {
+MODEL_CODE static bool all_live(const world *w, uintptr_t p, size_t n) {
     uintptr_t at = p, end = p + n;
     for (size_t i = span_search(w, p); at < end; i++) {
         if (i >= w->span_count || w->spans[i].start > at) return false;
@@ -118,31 +127,39 @@ static bool all_live(const world *w, uintptr_t p, size_t n) {
     return true;
 }
 
-static bool any_live(const world *w, uintptr_t p, size_t n) {
+MODEL_CODE static bool any_live(const world *w, uintptr_t p, size_t n) {
     size_t i = span_search(w, p);
     return i < w->span_count && w->spans[i].start < p + n;
 }
 
-static void check_span_bytes(const span *sp) {
+/* Eight bytes at a time (the live bytes of an input run to 128 KiB), then byte by byte to name
+ * the first that differs. */
+MODEL_CODE static void check_span_bytes(const span *sp) {
     const uint8_t *bytes = (const uint8_t *)sp->start;
-    for (size_t i = 0; i < sp->len; i++)
+    uint64_t pattern = 0x0101010101010101u * sp->tag, word;
+    size_t i = 0;
+    for (; i + 8 <= sp->len; i += 8) {
+        memcpy(&word, bytes + i, 8);
+        if (word != pattern) break;
+    }
+    for (; i < sp->len; i++)
         if (bytes[i] != sp->tag)
             FAIL("live byte %p+%zu is %u, its allocation wrote %u", (void *)sp->start, i, bytes[i],
                  sp->tag);
 }
 
-static void check_all_bytes(const world *w) {
+MODEL_CODE static void check_all_bytes(const world *w) {
     for (size_t i = 0; i < w->span_count; i++) check_span_bytes(&w->spans[i]);
 }
 
 /* Before a free the model expects to succeed (after it, a dedicated region is unmapped): the
  * bytes about to be given back must still hold their tags. */
-static void check_range_bytes(const world *w, uintptr_t p, size_t n) {
+MODEL_CODE static void check_range_bytes(const world *w, uintptr_t p, size_t n) {
     for (size_t i = span_search(w, p); i < w->span_count && w->spans[i].start < p + n; i++)
         check_span_bytes(&w->spans[i]);
 }
 
-static void add_span(world *w, uintptr_t p, size_t n, uint8_t tag) {
+MODEL_CODE static void add_span(world *w, uintptr_t p, size_t n, uint8_t tag) {
     if (any_live(w, p, n))
         FAIL("[%p, +%zu) handed out while some of it is live", (void *)p, n);
     if (w->span_count == MAX_SPANS) FAIL("model full (the driver should have stopped earlier)");
@@ -154,7 +171,7 @@ static void add_span(world *w, uintptr_t p, size_t n, uint8_t tag) {
 }
 
 /* Remove [p, p + n) (all live) from the spans, splitting the ones it cuts. */
-static void remove_range(world *w, uintptr_t p, size_t n) {
+MODEL_CODE static void remove_range(world *w, uintptr_t p, size_t n) {
     uintptr_t end = p + n;
     size_t i = span_search(w, p);
     while (i < w->span_count && w->spans[i].start < end) {
@@ -179,7 +196,7 @@ typedef struct arena_snapshot {
     size_t count;
 } arena_snapshot;
 
-static bool collect_arena(void *context, const gomem_arena_info *info) {
+MODEL_CODE static bool collect_arena(void *context, const gomem_arena_info *info) {
     arena_snapshot *snap = context;
     if (snap->count == MAX_ARENAS) FAIL("more than %d arenas", MAX_ARENAS);
     snap->list[snap->count++] =
@@ -187,19 +204,19 @@ static bool collect_arena(void *context, const gomem_arena_info *info) {
     return true;
 }
 
-static void snapshot(const world *w, arena_snapshot *snap) {
+MODEL_CODE static void snapshot(const world *w, arena_snapshot *snap) {
     snap->count = 0;
     gomem_allocator_arenas(w->a, collect_arena, snap);
 }
 
-static const arena_rec *model_arena_at(const world *w, uintptr_t p) {
+MODEL_CODE static const arena_rec *model_arena_at(const world *w, uintptr_t p) {
     for (size_t i = 0; i < w->arena_count; i++)
         if (p >= w->arenas[i].base && p - w->arenas[i].base < w->arenas[i].size)
             return &w->arenas[i];
     return NULL;
 }
 
-static size_t live_in(const world *w, const arena_rec *ar) {
+MODEL_CODE static size_t live_in(const world *w, const arena_rec *ar) {
     size_t live = 0;
     for (size_t i = span_search(w, ar->base);
          i < w->span_count && w->spans[i].start < ar->base + ar->size; i++)
@@ -210,7 +227,7 @@ static size_t live_in(const world *w, const arena_rec *ar) {
 /* The status gomem_free must return for [p, p + n), in the order its contract checks.
  * *may_nomem: under a page limit the free may also report NOMEM, because it touches no free
  * byte and so needs a new index node. */
-static gomem_status expect_free(const world *w, uintptr_t p, size_t n, bool *may_nomem) {
+MODEL_CODE static gomem_status expect_free(const world *w, uintptr_t p, size_t n, bool *may_nomem) {
     *may_nomem = false;
     if (p == 0) return GOMEM_ERR_INVALID_ARGUMENT;
     if (n == 0) return GOMEM_ERR_INVALID_SIZE;
@@ -229,7 +246,7 @@ static gomem_status expect_free(const world *w, uintptr_t p, size_t n, bool *may
 }
 
 /* Apply a free the allocator accepted: drop the bytes, and the dedicated region they emptied. */
-static void model_free(world *w, uintptr_t p, size_t n) {
+MODEL_CODE static void model_free(world *w, uintptr_t p, size_t n) {
     remove_range(w, p, n);
     w->total_free += n;
     const arena_rec *ar = model_arena_at(w, p);
@@ -254,62 +271,77 @@ static gomem_status checked_free(world *w, void *ptr, size_t n, const char *what
     return got;
 }
 
-/* After an operation that may add or release arenas: take the allocator's table as the model's,
- * checking that no arena holding live bytes vanished and no new arena overlaps live bytes. */
-static void adopt_arenas(world *w) {
+/* After an operation that may add or release arenas: take the allocator's table as the model's.
+ * The table lists arenas in the order they were added (its contract), so one merge of the two
+ * lists finds what went and what came: an arena that went must have held no live byte, and one
+ * that came must overlap no arena of the model. */
+MODEL_CODE static void adopt_arenas(world *w) {
     static arena_snapshot snap;
     snapshot(w, &snap);
+    size_t kept = 0;
     for (size_t i = 0; i < w->arena_count; i++) {
-        bool kept = false;
-        for (size_t j = 0; j < snap.count && !kept; j++)
-            kept = snap.list[j].base == w->arenas[i].base && snap.list[j].size == w->arenas[i].size;
-        if (!kept && live_in(w, &w->arenas[i]) != 0)
-            FAIL("arena %p (%zu bytes) released with %zu live bytes", (void *)w->arenas[i].base,
-                 w->arenas[i].size, live_in(w, &w->arenas[i]));
+        if (kept < snap.count && snap.list[kept].base == w->arenas[i].base &&
+            snap.list[kept].size == w->arenas[i].size) {
+            kept++;
+            continue;
+        }
+        if (live_in(w, &w->arenas[i]) != 0)
+            FAIL("arena %p (%zu bytes) released with %zu live bytes, or the table is out of the "
+                 "order arenas were added in", (void *)w->arenas[i].base, w->arenas[i].size,
+                 live_in(w, &w->arenas[i]));
     }
+    for (size_t j = kept; j < snap.count; j++)
+        for (size_t i = 0; i < j; i++)
+            if (snap.list[i].base < snap.list[j].base + snap.list[j].size &&
+                snap.list[j].base < snap.list[i].base + snap.list[i].size)
+                FAIL("new arena %zu [%p, +%zu) overlaps arena %zu", j, (void *)snap.list[j].base,
+                     snap.list[j].size, i);
     memcpy(w->arenas, snap.list, snap.count * sizeof(arena_rec));
     w->arena_count = snap.count;
 }
 
-/* The allocator against the model, after every operation. */
-static void compare(world *w, bool arenas_may_change) {
+/* The statistics against the model: after every operation. O(arenas). */
+MODEL_CODE static void compare_stats(world *w) {
+    gomem_stats st;
+    gomem_allocator_stats(w->a, &st);
+    size_t footprint = 0;
+    for (size_t i = 0; i < w->arena_count; i++) footprint += w->arenas[i].size;
+    if (st.live != w->live_bytes) FAIL("stats.live %zu, model %zu", st.live, w->live_bytes);
+    if (st.total_malloc != w->total_malloc || st.total_free != w->total_free)
+        FAIL("totals %llu/%llu, model %llu/%llu", (unsigned long long)st.total_malloc,
+             (unsigned long long)st.total_free, (unsigned long long)w->total_malloc,
+             (unsigned long long)w->total_free);
+    if (st.footprint != footprint) FAIL("footprint %zu, the model's arenas add up to %zu", st.footprint, footprint);
+    if (st.arena_count != w->arena_count)
+        FAIL("stats.arena_count %zu, the model has %zu", st.arena_count, w->arena_count);
+    if (st.peak_footprint < st.footprint || st.peak_footprint < w->peak_footprint)
+        FAIL("peak footprint %zu went down or below footprint %zu", st.peak_footprint, st.footprint);
+    w->peak_footprint = st.peak_footprint;
+}
+
+/* Everything: the arena table entry by entry, each arena's free bytes, the invariants. */
+MODEL_CODE static void compare(world *w, bool arenas_may_change) {
     static arena_snapshot snap;
     if (!gomem_allocator_invariants_hold(w->a)) FAIL("gomem_allocator_invariants_hold is false");
     if (arenas_may_change) adopt_arenas(w);
     snapshot(w, &snap);
     if (snap.count != w->arena_count)
         FAIL("%zu arenas, the model expects %zu", snap.count, w->arena_count);
-    size_t footprint = 0, in_arenas = 0;
+    size_t in_arenas = 0;
     for (size_t i = 0; i < snap.count; i++) {
         const arena_rec *got = &snap.list[i], *want = &w->arenas[i];
         if (got->base != want->base || got->size != want->size || got->dedicated != want->dedicated)
             FAIL("arena %zu is %p/%zu/%d, the model expects %p/%zu/%d", i, (void *)got->base,
                  got->size, got->dedicated, (void *)want->base, want->size, want->dedicated);
-        /* Arenas are reported in the order they were added: any two must be disjoint. */
-        for (size_t j = 0; j < i; j++)
-            if (snap.list[j].base < got->base + got->size && got->base < snap.list[j].base + snap.list[j].size)
-                FAIL("arenas %zu and %zu overlap", j, i);
         size_t live = live_in(w, got);
         if (got->free_bytes != got->size - live)
             FAIL("arena %p reports %zu free bytes, the model %zu", (void *)got->base,
                  got->free_bytes, got->size - live);
         if (got->dedicated && live == 0) FAIL("an empty dedicated region was kept");
-        footprint += got->size;
         in_arenas += live;
     }
     if (in_arenas != w->live_bytes) FAIL("%zu live bytes lie outside every arena", w->live_bytes - in_arenas);
-    gomem_stats st;
-    gomem_allocator_stats(w->a, &st);
-    if (st.live != w->live_bytes) FAIL("stats.live %zu, model %zu", st.live, w->live_bytes);
-    if (st.total_malloc != w->total_malloc || st.total_free != w->total_free)
-        FAIL("totals %llu/%llu, model %llu/%llu", (unsigned long long)st.total_malloc,
-             (unsigned long long)st.total_free, (unsigned long long)w->total_malloc,
-             (unsigned long long)w->total_free);
-    if (st.footprint != footprint) FAIL("footprint %zu, arenas add up to %zu", st.footprint, footprint);
-    if (st.arena_count != snap.count) FAIL("stats.arena_count %zu, %zu arenas", st.arena_count, snap.count);
-    if (st.peak_footprint < st.footprint || st.peak_footprint < w->peak_footprint)
-        FAIL("peak footprint %zu went down or below footprint %zu", st.peak_footprint, st.footprint);
-    w->peak_footprint = st.peak_footprint;
+    compare_stats(w);
 }
 
 /* ---- operations ---------------------------------------------------------------------------- */
@@ -327,7 +359,7 @@ static size_t pick_size(world *w, stream *s) {
 }
 
 static bool room_for(const world *w, size_t n) {
-    return w->span_count + 4 < MAX_SPANS && w->live_bytes + n <= MAX_LIVE_BYTES;
+    return w->span_count + 4 < MAX_SPANS && w->live_bytes + n <= w->live_cap;
 }
 
 static void check_fresh(world *w, uint8_t *p, size_t n, const char *what) {
@@ -625,7 +657,7 @@ static void set_limit(world *w, stream *s) {
 /* Many allocations, then every other one freed: enough free blocks to outgrow a page of index
  * nodes, and (with larger pieces) enough arenas to outgrow a page of arena table. */
 static void do_comb(world *w, stream *s) {
-    size_t count = (size_t)next_u8(s) + 1;
+    size_t count = (size_t)next_u8(s) % 64 + 1; /* with earlier combs, enough for both */
     uint8_t v = next_u8(s);
     size_t size = v & 1 ? (size_t)v % 8 + 1 : (size_t)v * 8 % (w->options.max_block_size / 2) + 1;
     uintptr_t made[256];
@@ -653,7 +685,7 @@ static void rm_push_model(world *w, void *data, size_t len, bool recorded) {
     w->rm_list[w->rm_count++] = (rm_entry){(uintptr_t)data, len, recorded};
 }
 
-static void check_rm_list(const world *w) {
+MODEL_CODE static void check_rm_list(const world *w) {
     if (w->rm.memory.count != w->rm_count)
         FAIL("recyclable list has %zu buffers, the model %zu", w->rm.memory.count, w->rm_count);
     size_t total = 0;
@@ -789,7 +821,11 @@ static void run_ops(world *w, stream *s) {
         case 25: set_limit(w, s); break;
         default: do_comb(w, s); break;
         }
-        compare(w, arenas_may_change);
+        if (arenas_may_change) adopt_arenas(w);
+        if (op_number % FULL_COMPARE_EVERY == FULL_COMPARE_EVERY - 1)
+            compare(w, false);
+        else
+            compare_stats(w);
         check_rm_list(w);
     }
 }
@@ -829,6 +865,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     w.options.initial_size = initial_choices[next_u8(&s) % 6];
     w.options.max_block_size = max_block_choices[next_u8(&s) % 6];
     w.options.alignment = alignment_choices[next_u8(&s) % 6];
+    w.live_cap = live_cap_choices[next_u8(&s) % 8];
     /* Buddy builds: a pool of this input's own, so the process-wide pool (which keeps its pages
      * for reuse) does not hide leaks. */
     gomem_buddy *buddy = NULL;
@@ -857,9 +894,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     w.heap_block = malloc(32);
     if (w.heap_block == NULL) FAIL("malloc failed");
     gomem_recyclable_init(&w.rm, w.a, NULL, NULL);
-    compare(&w, true);
+    adopt_arenas(&w);
+    compare_stats(&w);
 
     run_ops(&w, &s);
+    compare(&w, false);
 
     check_all_bytes(&w);
     gomem_set_page_limit(0);

@@ -30,10 +30,15 @@
 #define FUZZ_NAME "fuzz_index"
 #include "fuzz_common.h"
 
-#define MAX_INDEX_SIZE 8192u   /* index mode: small enough to compare the whole map every step */
+#define MAX_INDEX_SIZE 8192u   /* index mode */
 #define MAX_ARENA_REQUEST 12000u /* arena mode: up to three 4 KiB pages after rounding */
 #define MAP_SIZE 16384u        /* shadow capacity: covers both modes (arena pages are >= 4 KiB) */
-#define MAX_OPS 1500
+#define MAX_OPS 512
+/* The whole model is compared with the index (walk, invariants, largest block) every this many
+ * operations and at the end of the input; after each operation only what changes in O(1): the
+ * free bytes, the number of free blocks and the size. A corruption shows up within these steps,
+ * and the statuses and offsets of every call are still checked one by one. */
+#define FULL_COMPARE_EVERY 16u
 
 /* ---- the shadow model ---------------------------------------------------------------------- */
 
@@ -46,26 +51,83 @@ typedef enum fit_rule {
 
 typedef struct model {
     uint16_t owner[MAP_SIZE]; /* 0: free; otherwise the tag of the allocation holding the byte */
+    /* Bit k set: byte k is free. Bits at and past `size` are clear, so a scan for a taken byte
+     * stops at the end by itself. The runs of free bytes are found a word at a time. */
+    uint64_t free_bits[MAP_SIZE / 64];
     size_t size;             /* offsets [0, size) exist */
+    size_t free_bytes;       /* kept as bytes change hands: compared after every operation */
+    size_t free_runs;
     fit_rule rule;
     bool limited;            /* a page limit is set, so node growth may fail */
     uint16_t next_tag;
 } model;
 
-static bool is_free(const model *md, size_t at) { return at < md->size && md->owner[at] == 0; }
+MODEL_CODE static bool is_free(const model *md, size_t at) {
+    return at < md->size && (md->free_bits[at / 64] >> (at % 64) & 1) != 0;
+}
+
+/* The first byte at or after `at` whose free bit equals `want_free`, or md->size. */
+MODEL_CODE static size_t scan_up(const model *md, size_t at, bool want_free) {
+    if (at >= md->size) return md->size;
+    size_t word = at / 64;
+    uint64_t bits = want_free ? md->free_bits[word] : ~md->free_bits[word];
+    bits &= ~(uint64_t)0 << (at % 64);
+    while (bits == 0) {
+        if (++word == MAP_SIZE / 64) return md->size;
+        bits = want_free ? md->free_bits[word] : ~md->free_bits[word];
+    }
+    size_t found = word * 64 + (size_t)__builtin_ctzll(bits);
+    return found < md->size ? found : md->size;
+}
+
+MODEL_CODE static size_t next_free(const model *md, size_t at) { return scan_up(md, at, true); }
+MODEL_CODE static size_t next_taken(const model *md, size_t at) { return scan_up(md, at, false); }
+
+/* The first byte of the free run holding free byte `at`. */
+MODEL_CODE static size_t run_start(const model *md, size_t at) {
+    size_t word = at / 64;
+    uint64_t taken = ~md->free_bits[word] & ((at % 64) ? ~(uint64_t)0 >> (64 - at % 64) : 0);
+    while (taken == 0) {
+        if (word-- == 0) return 0;
+        taken = ~md->free_bits[word];
+    }
+    return word * 64 + 63 - (size_t)__builtin_clzll(taken) + 1;
+}
+
+/* Give [offset, offset + size) to `tag` (0: make it free), keeping the bits and counters. */
+MODEL_CODE static void model_set(model *md, size_t offset, size_t size, uint16_t tag) {
+    bool before = offset > 0 && is_free(md, offset - 1), after = is_free(md, offset + size);
+    if (tag == 0) { /* all taken before: one run more, less the neighbours it joins */
+        md->free_runs = md->free_runs + 1 - before - after;
+        md->free_bytes += size;
+    } else { /* all inside one free run before: it goes, and each free side stays a run */
+        md->free_runs = md->free_runs - 1 + before + after;
+        md->free_bytes -= size;
+    }
+    for (size_t i = offset; i < offset + size; i++) {
+        md->owner[i] = tag;
+        uint64_t bit = (uint64_t)1 << (i % 64);
+        md->free_bits[i / 64] = tag ? md->free_bits[i / 64] & ~bit : md->free_bits[i / 64] | bit;
+    }
+}
+
+/* The model of a fresh index of `size` bytes: one free run. */
+MODEL_CODE static void model_reset(model *md, size_t size) {
+    memset(md->owner, 0, sizeof md->owner);
+    memset(md->free_bits, 0, sizeof md->free_bits);
+    md->size = size;
+    md->free_bytes = 0;
+    md->free_runs = 0;
+    model_set(md, 0, size, 0);
+}
 
 /* The free runs of the map, in address order, until `visit` returns true. */
 typedef bool (*run_visitor)(void *context, size_t start, size_t end);
-static void each_free_run(const model *md, run_visitor visit, void *context) {
-    for (size_t start = 0; start < md->size;) {
-        if (md->owner[start] != 0) {
-            start++;
-            continue;
-        }
-        size_t end = start;
-        while (end < md->size && md->owner[end] == 0) end++;
+MODEL_CODE static void each_free_run(const model *md, run_visitor visit, void *context) {
+    for (size_t start = next_free(md, 0); start < md->size;) {
+        size_t end = next_taken(md, start);
         if (visit(context, start, end)) return;
-        start = end;
+        start = next_free(md, end);
     }
 }
 
@@ -79,7 +141,7 @@ typedef struct fit_search {
     size_t start, end, at;
 } fit_search;
 
-static bool consider_run(void *context, size_t start, size_t end) {
+MODEL_CODE static bool consider_run(void *context, size_t start, size_t end) {
     fit_search *f = context;
     size_t aligned = (start + f->alignment - 1) & ~(f->alignment - 1);
     bool holds = aligned < end && end - aligned >= f->size;
@@ -98,8 +160,8 @@ static bool consider_run(void *context, size_t start, size_t end) {
  * contract of gomem_index_alloc. Also reports whether the fit leaves free bytes on both sides
  * (then the index needs one more node). With FIT_ANY only the answer (whether any run holds the
  * request) is binding: the offset is the first fit's, one legal choice among several. */
-static bool model_fit(const model *md, size_t size, size_t alignment, size_t *offset,
-                      bool *needs_node) {
+MODEL_CODE static bool model_fit(const model *md, size_t size, size_t alignment, size_t *offset,
+                                 bool *needs_node) {
     bool best_fit = md->rule == FIT_BEST;
     fit_search f = {.size = size, .alignment = alignment, .best_fit = best_fit};
     if (best_fit) {
@@ -130,36 +192,34 @@ static bool model_fit(const model *md, size_t size, size_t alignment, size_t *of
 /* Whether offset is a legal place for (size, alignment) under any rule: the first aligned byte of
  * a free run that holds every byte of the request. *needs_node: the fit leaves free bytes on both
  * sides, so taking it needs a node for the alignment gap. */
-static bool model_legal(const model *md, size_t offset, size_t size, size_t alignment,
-                        bool *needs_node) {
+MODEL_CODE static bool model_legal(const model *md, size_t offset, size_t size, size_t alignment,
+                                   bool *needs_node) {
     if (offset >= md->size || size > md->size - offset || offset % alignment != 0 ||
         !is_free(md, offset))
         return false;
-    size_t start = offset, end = offset;
-    while (start > 0 && is_free(md, start - 1)) start--;
-    while (end < md->size && md->owner[end] == 0) end++;
+    size_t start = run_start(md, offset), end = next_taken(md, offset);
     size_t aligned = (start + alignment - 1) & ~(alignment - 1);
     *needs_node = offset != start && offset + size != end;
     return offset == aligned && end - offset >= size;
 }
 
-/* Tags never repeat within one input (MAX_OPS < 65535), so two allocations never share one:
- * hardened builds' SPANS_ALLOCATIONS is then predictable from the map. */
+/* Tags 1..65535 in turn (0 means free). Two neighbours share one only if one of them outlived
+ * 65,535 later allocations, which no input of this length can make: hardened builds'
+ * SPANS_ALLOCATIONS is then predictable from the map. */
 static uint16_t take_tag(model *md) {
     uint16_t tag = md->next_tag;
-    md->next_tag = (uint16_t)(md->next_tag + 1u); /* 1..MAX_OPS: 0 means free */
+    md->next_tag = (uint16_t)(md->next_tag % 65535u + 1u);
     return tag;
 }
 
 /* What gomem_index_free must answer for [offset, offset + size). *needs_node: the range touches
  * no free byte, so a new node is needed and NOMEM is a legal answer under a page limit. */
-static gomem_status model_free_status(const model *md, size_t offset, size_t size,
-                                      bool *needs_node) {
+MODEL_CODE static gomem_status model_free_status(const model *md, size_t offset, size_t size,
+                                                 bool *needs_node) {
     *needs_node = false;
     if (size == 0) return GOMEM_ERR_INVALID_SIZE;
     if (offset >= md->size || size > md->size - offset) return GOMEM_ERR_OUT_OF_RANGE;
-    for (size_t i = offset; i < offset + size; i++)
-        if (md->owner[i] == 0) return GOMEM_ERR_DOUBLE_FREE;
+    if (next_free(md, offset) < offset + size) return GOMEM_ERR_DOUBLE_FREE;
     if (GOMEM_HARDENED)
         for (size_t i = offset; i < offset + size; i++)
             if (md->owner[i] != md->owner[offset]) return GOMEM_ERR_SPANS_ALLOCATIONS;
@@ -176,15 +236,14 @@ typedef struct walk_state {
     size_t cursor;  /* the model's scan position: the next free run must start at or after it */
     size_t visited;
     size_t stop_after; /* SIZE_MAX: visit everything */
+    size_t largest;    /* the longest run visited */
 } walk_state;
 
-static bool check_block(void *context, gomem_block block) {
+MODEL_CODE static bool check_block(void *context, gomem_block block) {
     walk_state *w = context;
     const model *md = w->md;
-    size_t start = w->cursor;
-    while (start < md->size && md->owner[start] != 0) start++;
-    size_t end = start;
-    while (end < md->size && md->owner[end] == 0) end++;
+    size_t start = next_free(md, w->cursor);
+    size_t end = next_taken(md, start);
     if (start >= md->size)
         FAIL("walk reports block [%zu, %zu) but the model has no more free bytes", block.start,
              block.end);
@@ -193,35 +252,30 @@ static bool check_block(void *context, gomem_block block) {
              block.end, start, end);
     w->cursor = end;
     w->visited++;
+    if (end - start > w->largest) w->largest = end - start;
     return w->visited < w->stop_after;
 }
 
-static void compare(const gomem_index *index, const model *md) {
-    if (!gomem_index_invariants_hold(index)) FAIL("gomem_index_invariants_hold is false");
-    walk_state w = {md, 0, 0, SIZE_MAX};
-    gomem_index_walk(index, check_block, &w);
-    size_t free_bytes = 0, blocks = 0, largest = 0;
-    for (size_t at = 0; at < md->size;) {
-        if (md->owner[at] != 0) {
-            at++;
-            continue;
-        }
-        size_t end = at;
-        while (end < md->size && md->owner[end] == 0) end++;
-        blocks++;
-        free_bytes += end - at;
-        if (end - at > largest) largest = end - at;
-        at = end;
-    }
-    if (w.visited != blocks) FAIL("walk visited %zu blocks, the model has %zu", w.visited, blocks);
-    if (gomem_index_block_count(index) != blocks)
-        FAIL("block_count %zu, model %zu", gomem_index_block_count(index), blocks);
-    if (gomem_index_free_size(index) != free_bytes)
-        FAIL("free_size %zu, model %zu", gomem_index_free_size(index), free_bytes);
-    if (gomem_index_largest_free(index) != largest)
-        FAIL("largest_free %zu, model %zu", gomem_index_largest_free(index), largest);
+/* What is O(1) to ask: after every operation. */
+MODEL_CODE static void compare_counters(const gomem_index *index, const model *md) {
+    if (gomem_index_block_count(index) != md->free_runs)
+        FAIL("block_count %zu, model %zu", gomem_index_block_count(index), md->free_runs);
+    if (gomem_index_free_size(index) != md->free_bytes)
+        FAIL("free_size %zu, model %zu", gomem_index_free_size(index), md->free_bytes);
     if (gomem_index_size(index) != md->size)
         FAIL("size %zu, model %zu", gomem_index_size(index), md->size);
+}
+
+/* Everything: every free block, in order, and the index's own invariants. */
+MODEL_CODE static void compare(const gomem_index *index, const model *md) {
+    compare_counters(index, md);
+    if (!gomem_index_invariants_hold(index)) FAIL("gomem_index_invariants_hold is false");
+    walk_state w = {md, 0, 0, SIZE_MAX, 0};
+    gomem_index_walk(index, check_block, &w);
+    if (w.visited != md->free_runs)
+        FAIL("walk visited %zu blocks, the model has %zu", w.visited, md->free_runs);
+    if (gomem_index_largest_free(index) != w.largest)
+        FAIL("largest_free %zu, model %zu", gomem_index_largest_free(index), w.largest);
 }
 
 /* ---- choosing arguments from the input ----------------------------------------------------- */
@@ -252,21 +306,17 @@ static size_t pick_alignment(stream *s) {
 
 /* A live run: starting from a position the input chooses, the next allocated byte and the run of
  * bytes with its tag. false when nothing is allocated. */
-static bool pick_live_run(const model *md, stream *s, size_t *start, size_t *len) {
-    if (md->size == 0) return false;
-    size_t from = next_u16(s) % md->size;
-    for (size_t k = 0; k < md->size; k++) {
-        size_t at = (from + k) % md->size;
-        if (md->owner[at] == 0) continue;
-        size_t begin = at, end = at;
-        uint16_t tag = md->owner[at];
-        while (begin > 0 && md->owner[begin - 1] == tag) begin--;
-        while (end < md->size && md->owner[end] == tag) end++;
-        *start = begin;
-        *len = end - begin;
-        return true;
-    }
-    return false;
+MODEL_CODE static bool pick_live_run(const model *md, stream *s, size_t *start, size_t *len) {
+    if (md->free_bytes == md->size) return false;
+    size_t at = next_taken(md, next_u16(s) % md->size);
+    if (at == md->size) at = next_taken(md, 0); /* wrap around */
+    size_t begin = at, end = at;
+    uint16_t tag = md->owner[at];
+    while (begin > 0 && md->owner[begin - 1] == tag) begin--;
+    while (end < md->size && md->owner[end] == tag) end++;
+    *start = begin;
+    *len = end - begin;
+    return true;
 }
 
 /* A sub-range of [start, start + len): the whole, a head, a tail, or a middle piece. */
@@ -290,7 +340,7 @@ typedef struct target {
     uint8_t *base;        /* arena mode: the real bytes */
 } target;
 
-static void check_bytes(const target *t, const model *md, size_t offset, size_t size) {
+MODEL_CODE static void check_bytes(const target *t, const model *md, size_t offset, size_t size) {
     if (t->base == NULL) return;
     /* Free bytes are not compared: alignment gaps were never written, and heap pages (GOMEM_MMAP
      * off) start with whatever the C library left there. */
@@ -337,21 +387,25 @@ static bool check_offset(const model *md, const char *what, size_t size, size_t 
  * is preceded by a find with the same arguments, which must name the offset the alloc takes. */
 static bool alloc_checked(target *t, model *md, size_t size, size_t alignment, bool find_only,
                           size_t *taken) {
-    gomem_status want;
+    gomem_status want = GOMEM_OK;
     size_t want_offset = 0;
     bool needs_node = false;
     if (size == 0 || size > md->size)
         want = GOMEM_ERR_INVALID_SIZE;
     else if (alignment == 0 || (alignment & (alignment - 1)) != 0 || alignment > GOMEM_MAX_ALIGNMENT)
         want = GOMEM_ERR_INVALID_ARGUMENT;
-    else
-        want = model_fit(md, size, alignment, &want_offset, &needs_node) ? GOMEM_OK
-                                                                          : GOMEM_ERR_NOMEM;
     if (t->arena && want != GOMEM_OK) want = GOMEM_ERR_NOMEM; /* the arena API only has NULL */
 
     /* find takes nothing, so it needs no node: its status is exact under any page limit. */
     size_t found = 0xDEAD; /* must stay untouched on failure */
     gomem_status got = call_find(t, size, alignment, &found);
+    /* First and best fit name one offset: the model's search finds it. Good fit (FIT_ANY) may
+     * take any legal offset, so a success is judged by the offset alone (check_offset below: a
+     * legal one proves some run holds the request), and only a NOMEM needs the search, to
+     * prove that none does. */
+    if (want == GOMEM_OK && (md->rule != FIT_ANY || got != GOMEM_OK))
+        want = model_fit(md, size, alignment, &want_offset, &needs_node) ? GOMEM_OK
+                                                                          : GOMEM_ERR_NOMEM;
     EXPECT_STATUS("find", got, want);
     if (got != GOMEM_OK) {
         if (found != 0xDEAD) FAIL("a failed find wrote its offset (%zu)", found);
@@ -377,7 +431,7 @@ static bool alloc_checked(target *t, model *md, size_t size, size_t alignment, b
              alignment, offset, found);
     (void)check_offset(md, "alloc", size, alignment, offset, want_offset);
     uint16_t tag = take_tag(md);
-    for (size_t i = offset; i < offset + size; i++) md->owner[i] = tag;
+    model_set(md, offset, size, tag);
     if (t->base) memset(t->base + offset, (uint8_t)tag, size);
     *taken = offset;
     return true;
@@ -410,7 +464,7 @@ static void do_free_range(target *t, model *md, size_t offset, size_t size) {
         FAIL("free(%zu, %zu) returned %s, expected %s", offset, size, gomem_status_name(got),
              gomem_status_name(want));
     if (got == GOMEM_OK) {
-        memset(md->owner + offset, 0, size * sizeof md->owner[0]);
+        model_set(md, offset, size, 0);
         if (t->base) memset(t->base + offset, 0, size);
     }
 }
@@ -454,8 +508,7 @@ static void do_reset(target *t, model *md, stream *s) {
     default: size = (size_t)v % MAX_INDEX_SIZE + 1; break;
     }
     gomem_status want = size == 0 || size > GOMEM_ARENA_LIMIT ? GOMEM_ERR_INVALID_SIZE : GOMEM_OK;
-    bool any_free = false;
-    for (size_t i = 0; i < md->size && !any_free; i++) any_free = md->owner[i] == 0;
+    bool any_free = md->free_bytes > 0;
     gomem_status got = gomem_index_reset(t->index, size);
     /* NOMEM is legal under a page limit when a node is needed, in hardened builds when a
      * boundary map of a new size is, and with the default index (GOMEM_FEATURE_TLSF) when a new
@@ -464,15 +517,12 @@ static void do_reset(target *t, model *md, stream *s) {
     bool may_need_pages = !any_free || ((GOMEM_HARDENED || tables) && size != md->size);
     if (got == GOMEM_ERR_NOMEM && want == GOMEM_OK && may_need_pages && md->limited) want = got;
     EXPECT_STATUS("reset", got, want);
-    if (got == GOMEM_OK) {
-        memset(md->owner, 0, sizeof md->owner);
-        md->size = size;
-    }
+    if (got == GOMEM_OK) model_reset(md, size);
 }
 
 /* A walk stopped early visits exactly the blocks it accepted. */
 static void do_partial_walk(const target *t, const model *md, stream *s) {
-    walk_state w = {md, 0, 0, (size_t)next_u8(s) % 8 + 1};
+    walk_state w = {md, 0, 0, (size_t)next_u8(s) % 8 + 1, 0};
     gomem_index_walk(t->view, check_block, &w);
     size_t blocks = gomem_index_block_count(t->view);
     size_t want = blocks < w.stop_after ? blocks : w.stop_after;
@@ -551,12 +601,15 @@ static void run_ops(target *t, model *md, stream *s) {
         case 12: do_partial_walk(t, md, s); break;
         default: { /* free a run of free-then-live bytes starting in a free block */
             size_t at = next_u16(s) % md->size;
-            if (md->owner[at] != 0) break;
+            if (!is_free(md, at)) break;
             do_free_range(t, md, at, (size_t)next_u8(s) + 1);
             break;
         }
         }
-        compare(t->view, md);
+        if (op_number % FULL_COMPARE_EVERY == FULL_COMPARE_EVERY - 1)
+            compare(t->view, md);
+        else
+            compare_counters(t->view, md);
     }
 }
 
@@ -567,12 +620,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     stream s = {data, size, 0};
     size_t held_at_start = gomem_page_bytes_held();
     gomem_set_page_limit(0);
-    memset(&md, 0, sizeof md);
     unsigned features = gomem_features();
     md.rule = features & GOMEM_FEATURE_TLSF      ? FIT_ANY
               : features & GOMEM_FEATURE_TWOTREE ? FIT_BEST
                                                  : FIT_FIRST;
     md.next_tag = 1;
+    md.limited = false;
     op_number = 0;
 
     uint8_t mode = next_u8(&s);
@@ -584,12 +637,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (t.arena == NULL) FAIL("gomem_arena_create(%zu) failed with no page limit", request);
         t.base = gomem_arena_base(t.arena);
         t.view = gomem_arena_index(t.arena);
-        md.size = gomem_arena_size(t.arena);
-        if (md.size < request || md.size > MAP_SIZE)
-            FAIL("arena of %zu bytes for a request of %zu", md.size, request);
+        size_t arena_size = gomem_arena_size(t.arena);
+        if (arena_size < request || arena_size > MAP_SIZE)
+            FAIL("arena of %zu bytes for a request of %zu", arena_size, request);
+        model_reset(&md, arena_size);
         if (gomem_arena_malloc(t.arena, 0) != NULL) FAIL("arena_malloc(0) returned a pointer");
     } else {
-        md.size = (size_t)v % MAX_INDEX_SIZE + 1;
+        model_reset(&md, (size_t)v % MAX_INDEX_SIZE + 1);
         if (gomem_index_create(0) != NULL) FAIL("index_create(0) succeeded");
         if (gomem_index_create(GOMEM_ARENA_LIMIT + 1) != NULL) FAIL("oversized index created");
         t.index = gomem_index_create(md.size);
@@ -598,6 +652,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     compare(t.view, &md);
     run_ops(&t, &md, &s);
+    compare(t.view, &md);
 
     /* Every byte still allocated must hold what its allocation wrote. */
     check_bytes(&t, &md, 0, md.size);
