@@ -43,6 +43,17 @@ target_include_directories(gomem_malloc_objects PUBLIC
   $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
   $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
 
+# The heap without its standard names (standard.c): for the tests and fuzzers that run where the
+# process keeps its own malloc (sanitizers and valgrind replace it). Native only: they call the
+# heap's functions (src/malloc/heap.h) directly, compiled with GOMEM_MALLOC_DEFINITIONS.
+if((GOMEM_BUILD_TESTS OR GOMEM_FUZZ) AND NOT EMSCRIPTEN AND NOT CMAKE_SYSTEM_NAME STREQUAL "WASI")
+  set(gomem_heap_sources ${GOMEM_CORE_SOURCES} ${GOMEM_MALLOC_PAGE_SOURCE} ${GOMEM_MALLOC_SOURCES})
+  list(REMOVE_ITEM gomem_heap_sources src/malloc/standard.c)
+  add_library(gomem_heap_objects OBJECT ${gomem_heap_sources})
+  target_compile_definitions(gomem_heap_objects PRIVATE ${GOMEM_MALLOC_DEFINITIONS})
+  target_include_directories(gomem_heap_objects PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include)
+endif()
+
 add_library(gomem_malloc STATIC $<TARGET_OBJECTS:gomem_malloc_objects>)
 add_library(gomem::gomem_malloc ALIAS gomem_malloc)
 target_include_directories(gomem_malloc PUBLIC

@@ -3,8 +3,8 @@
 # UndefinedBehaviorSanitizer into build/fuzz, then runs each for a set time and prints a summary
 # table of executions per second and total executions.
 #
-#   scripts/fuzz.sh [SECONDS] [index|allocator|reader ...]
-#     SECONDS defaults to $FUZZ_SECONDS, else 60; with no names all three fuzzers run, one after
+#   scripts/fuzz.sh [SECONDS] [index|allocator|reader|malloc ...]
+#     SECONDS defaults to $FUZZ_SECONDS, else 60; with no names all four fuzzers run, one after
 #     the other (each gets the whole machine: the allocator and index targets are single-threaded).
 #   scripts/fuzz.sh --build-only     configure and build only (scripts/fuzz-smoke.sh uses this)
 #   scripts/fuzz.sh --hardened ...   the same with GOMEM_HARDENED=ON (build/fuzz-hardened): the
@@ -30,7 +30,7 @@ for arg in "$@"; do
     *) seconds=$arg ;;
   esac
 done
-[ ${#names[@]} -gt 0 ] || names=(index allocator reader)
+[ ${#names[@]} -gt 0 ] || names=(index allocator reader malloc)
 
 # ---- tools: cmake, make, clang and its libFuzzer runtime -----------------------------------------
 source scripts/setup.sh
@@ -63,7 +63,7 @@ cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInf
   -DGOMEM_BUILD_TESTS=OFF -DGOMEM_BUILD_BENCH=OFF -DGOMEM_BUILD_EXAMPLES=OFF \
   -DGOMEM_FUZZ_SECONDS="${FUZZ_SMOKE_SECONDS:-5}" >/dev/null
 cmake --build "$build" -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
-for name in index allocator reader; do
+for name in index allocator reader malloc; do
   if [ ! -x "$build/tests/fuzz/fuzz_$name" ]; then
     echo "fuzz: $build/tests/fuzz/fuzz_$name was not built: does the top-level CMakeLists.txt" \
          "add tests/fuzz when GOMEM_FUZZ is ON?" >&2
