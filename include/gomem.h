@@ -315,6 +315,7 @@ typedef struct gomem_arena_info {
     size_t size;
     size_t free_bytes;
     bool dedicated; /* a region of its own for one request above max_block_size */
+    const gomem_index *index; /* its free blocks (gomem_index_walk); valid during the visit only */
 } gomem_arena_info;
 
 typedef bool (*gomem_arena_visitor)(void *context, const gomem_arena_info *arena);

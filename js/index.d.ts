@@ -4,12 +4,16 @@
 /** Where init() finds gomem.wasm. */
 export interface InitOptions {
   /**
-   * The module's bytes, a compiled module, or where to load it from. A URL or string is fetched
-   * (instantiateStreaming when the server sends application/wasm, arrayBuffer + instantiate
-   * otherwise); in Node.js a file: URL or a plain path is read from disk. Default: gomem.wasm
-   * beside index.mjs.
+   * The module's bytes, a compiled module, a fetch Response, or where to load it from. A URL or
+   * string is fetched (instantiateStreaming when the server sends application/wasm,
+   * arrayBuffer + instantiate otherwise); in Node.js a file: URL or a plain path is read from
+   * disk. Default: gomem.wasm beside index.mjs, named by `new URL('./gomem.wasm',
+   * import.meta.url)` (which Vite, webpack 5 and Parcel emit); in Node.js, when that file is
+   * missing (a bundle), the one in the installed gomem-wasm package. With a bundler that does
+   * not emit it (esbuild), pass what `import wasm from 'gomem-wasm/gomem.wasm'` gives through
+   * a file or binary loader (see gomem-wasm/gomem.wasm's types).
    */
-  wasm?: ArrayBuffer | ArrayBufferView | WebAssembly.Module | URL | string;
+  wasm?: ArrayBuffer | ArrayBufferView | WebAssembly.Module | Response | URL | string;
   /**
    * Load gomem.hardened.wasm instead of gomem.wasm (ignored when `wasm` is given): the C library
    * built with GOMEM_HARDENED, where freeing a range across two allocations is an Error coded
@@ -33,8 +37,11 @@ export interface InitOptions {
  * memory can hold it besides gomem's own), NOMEM when initialMemory cannot be had now; Error when
  * the module's struct
  * layout (gomem_wasm_layout, which the wrapper takes its field offsets from) cannot be used by
- * this wrapper or an HTTP fetch fails; WebAssembly.CompileError for bytes
- * that are not a wasm module.
+ * this wrapper; Error coded WASM_NOT_FOUND when the module cannot be found, fetched or read (an
+ * HTTP error, a server's page that is not wasm, no import.meta.url in an iife or cjs bundle, no
+ * file beside a Node.js bundle nor an installed package), its message saying what to pass as
+ * `wasm`; the fs error (ENOENT, ...) for a path given as `wasm` that cannot be read;
+ * WebAssembly.CompileError for bytes that are not a wasm module.
  */
 export function init(options?: InitOptions): Promise<Gomem>;
 
@@ -91,7 +98,10 @@ export interface AllocatorStats {
 export type GomemErrorCode =
   | 'NOMEM' | 'INVALID_ARGUMENT' | 'INVALID_SIZE' | 'FOREIGN_POINTER' | 'OUT_OF_RANGE'
   | 'DOUBLE_FREE' | 'END_OF_DATA' | 'OVERFLOW' | 'STRADDLE' | 'UNSUPPORTED' | 'SPANS_ALLOCATIONS'
-  | 'STALE_VIEW' | 'DESTROYED' | 'FREED' | 'INVALID_READER';
+  | 'STALE_VIEW' | 'DESTROYED' | 'FREED' | 'INVALID_READER'
+  // init(): the module could not be found, fetched or read (an Error; the message says what to
+  // pass as init({ wasm })).
+  | 'WASM_NOT_FOUND';
 
 /** An error thrown by gomem-wasm: one of the built-in kinds, tagged with a code. */
 export type GomemError = Error & { code: GomemErrorCode };
@@ -190,6 +200,75 @@ export class Allocator {
    * other method) throws an Error coded DESTROYED.
    */
   destroy(): void;
+}
+
+// --- describeMemory (js/describe.mjs) ---------------------------------------------------------
+
+/** A free range of an arena: the bytes [start, end), as addresses in wasm memory. */
+export interface FreeRange {
+  /** Address of the first free byte (comparable with a view's byteOffset). */
+  start: number;
+  /** Address one past the last free byte. */
+  end: number;
+}
+
+/** One arena of an allocator, as Allocator#describeMemory reports it. */
+export interface ArenaDescription {
+  /** Address of its first byte. */
+  base: number;
+  /** Its bytes (page-rounded). */
+  size: number;
+  /** A region of its own for one malloc above maxBlockSize (released when that is freed). */
+  dedicated: boolean;
+  /** Bytes allocated in it: size - freeBytes. */
+  live: number;
+  /** Bytes free in it: the sum of its free ranges. */
+  freeBytes: number;
+  /** Size of its largest free range (0 when it has none). */
+  largestFree: number;
+  /** 1 - largestFree / freeBytes (0 when nothing is free): see MemoryDescription. */
+  fragmentation: number;
+  /** Its free ranges in address order: sorted, disjoint, never adjacent, inside the arena. */
+  free: FreeRange[];
+}
+
+/**
+ * A picture of an allocator's memory (Allocator#describeMemory): every byte of `footprint` is
+ * in one arena, and either live or in one free range, so live + free === footprint; live and
+ * footprint equal stats().live and stats().footprint.
+ */
+export interface MemoryDescription {
+  /** Its arenas and dedicated regions, in the order they were added. */
+  arenas: ArenaDescription[];
+  /** Bytes of all arenas. */
+  footprint: number;
+  /** Bytes allocated: footprint - free. */
+  live: number;
+  /** Bytes free in all arenas. */
+  free: number;
+  /** Number of free ranges in all arenas. */
+  freeBlocks: number;
+  /** The largest free range of any arena (the largest malloc that fits without growing). */
+  largestFree: number;
+  /**
+   * 1 - largestFree / free, in [0, 1): 0 when the free bytes are one range (or none are free),
+   * near 1 when they are scattered over many small ranges, so that little of the free space can
+   * serve one large request. Free bytes in different arenas count as scattered too.
+   */
+  fragmentation: number;
+}
+
+export interface Allocator {
+  /**
+   * A picture of this allocator's memory: its arenas, the free ranges in each (a walk of the C
+   * free-block indexes, under the allocator's lock), live and free bytes and fragmentation.
+   * O(arenas + free ranges). Changes nothing in this allocator; the picture is written into the
+   * module's scratch area or, when larger, a buffer from a small allocator the instance keeps for
+   * it (taking that may grow wasm memory, like any allocation).
+   * @throws Error DESTROYED when the allocator was destroyed; RangeError NOMEM when no buffer for
+   * a large picture can be had.
+   */
+  describeMemory(): MemoryDescription;
 }
 
 // --- RecyclableMemory (js/recyclable.mjs) ---------------------------------------------------

@@ -11,7 +11,8 @@
 //     other buffer is known to be foreign (an error), never confused with live bytes;
 //   - no view is created before a call that may grow memory and used after it: C calls run
 //     first, views are made from memory.buffer afterwards.
-// No top-level await, so `require()` of this ES module works in Node.js 20.
+// No top-level await, so `require()` of this ES module works where Node.js has require(esm)
+// (20.19+, 22.12+); js/index.cjs, the package's "require" entry, covers every Node.js 20+.
 
 import { ARENA_LIMIT, StaleViewError, checkCount, checkSize, codedError, freedHow, statusError }
   from './errors.mjs';
@@ -22,6 +23,10 @@ export { StaleViewError } from './errors.mjs';
 import { createMemory } from './memory.mjs';
 export { Memory, Reader } from './memory.mjs';
 // --- end Memory and Reader ---------------------------------------------------------------------
+
+// --- describeMemory (js/describe.mjs) ----------------------------------------------------------
+import { describeMemory } from './describe.mjs';
+// --- end describeMemory ------------------------------------------------------------------------
 
 // --- RecyclableMemory (js/recyclable.mjs) ------------------------------------------------------
 import { RecyclableMemory, createRecyclable } from './recyclable.mjs';
@@ -56,7 +61,8 @@ const utf8 = new TextDecoder();
 
 /**
  * Loads and starts a gomem.wasm instance. Each call makes a new instance with its own memory.
- *   wasm           the module to use instead of gomem.wasm beside this file (bundlers)
+ *   wasm           the module to use instead of gomem.wasm beside this file (bundlers): bytes,
+ *                  a WebAssembly.Module, a fetch Response, or a URL or path to fetch or read
  *   hardened       load gomem.hardened.wasm (GOMEM_HARDENED: a free across two allocations is
  *                  SPANS_ALLOCATIONS, freed bytes are filled with 0xDF); ignored when `wasm` is
  *                  given
@@ -85,8 +91,7 @@ export async function init(options = {}) {
     throw codedError(RangeError, 'INVALID_SIZE', `init: initialMemory (${initialMemory}) is ` +
       `more than maximumMemory (${maximumMemory})`);
   }
-  const file = hardened ? './gomem.hardened.wasm' : './gomem.wasm';
-  const instance = await instantiate(wasm ?? new URL(file, import.meta.url));
+  const instance = await instantiate(wasm ?? undefined, hardened);
   const runtime = new Runtime(instance.exports);
   if (maximumMemory !== 0) runtime.exports.gomem_set_page_limit(maximumMemory);
   // Above ARENA_LIMIT the request cannot be one region of wasm32 memory (nor a 32-bit size_t):
@@ -109,26 +114,83 @@ const MEMORY_LIMIT = 2 ** 32;
 const FEATURE_HARDENED = 64;
 
 // --- loading -----------------------------------------------------------------------------------
+//
+// Where init() gets the module (README "Bundlers"):
+//   - init({ wasm }): those bytes, that WebAssembly.Module or fetch Response, or that URL or path
+//     (fetched; in Node.js a path or file: URL is read from disk);
+//   - by default gomem.wasm (or gomem.hardened.wasm) beside this file, named by a literal
+//     `new URL('./gomem.wasm', import.meta.url)`: the pattern Vite, webpack 5 and Parcel detect,
+//     emitting the file and rewriting the URL to it. Browsers fetch it; Node.js reads it, and where
+//     it is missing (a bundle that carried this file away without the wasm: esbuild, a Vite SSR
+//     build) or there is no import.meta.url (cjs output), takes the copy in the installed
+//     gomem-wasm package (js/load-node.mjs);
+//   - otherwise an Error coded WASM_NOT_FOUND that says what to pass.
+// Reading files is in js/load-node.mjs, imported as `#load` (package.json "imports": the "node"
+// condition; js/load-browser.mjs, which has no file system, everywhere else) and only when running
+// in Node.js: a browser bundle never reaches a `node:` import, and a browser loading this file
+// unbundled never imports `#load` (a bare specifier it could not resolve).
 
 // The module is freestanding: it imports nothing.
 const IMPORTS = {};
 
-async function instantiate(source) {
+// What init() takes instead, for every message about a module that cannot be found or fetched.
+const PASS_WASM = 'pass init({ wasm }) with its bytes (ArrayBuffer or Uint8Array, e.g. ' +
+  "`import wasm from 'gomem-wasm/gomem.wasm'` through a binary loader), a WebAssembly.Module, " +
+  'a fetch Response, or a URL or path to it';
+
+async function instantiate(source, hardened) {
+  if (source === undefined) return instantiateDefault(hardened);
   if (source instanceof WebAssembly.Module) return WebAssembly.instantiate(source, IMPORTS);
-  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
-    return (await WebAssembly.instantiate(source, IMPORTS)).instance;
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return instantiateBytes(source);
+  if (typeof Response === 'function' && source instanceof Response) {
+    return responseInstance(source, source.url || 'the Response given', null);
   }
   if (typeof source === 'string' || source instanceof URL) {
     const url = IN_NODE ? nodeUrl(source) : source;
     if (IN_NODE && (url === null || url.protocol === 'file:')) {
-      const { readFile } = await import('node:fs/promises');
-      return (await WebAssembly.instantiate(await readFile(url ?? source), IMPORTS)).instance;
+      const load = await import('#load');
+      const bytes = await load.readModule(url ?? source);
+      if (bytes === null) throw noFileSystem(String(source));
+      return instantiateBytes(bytes);
     }
-    return fetchInstance(url);
+    return fetchInstance(url, null);
   }
   throw codedError(TypeError, 'INVALID_ARGUMENT',
     'init({ wasm }): wasm must be the bytes of gomem.wasm (ArrayBuffer or Uint8Array), a ' +
-    'WebAssembly.Module, or a URL or path to gomem.wasm');
+    'WebAssembly.Module, a fetch Response, or a URL or path to gomem.wasm');
+}
+
+// The package's own module. Each URL is written out in full: bundlers detect only
+// `new URL('<literal>', import.meta.url)`.
+async function instantiateDefault(hardened) {
+  const file = hardened ? 'gomem.hardened.wasm' : 'gomem.wasm';
+  let url = null;
+  try {
+    url = hardened ? new URL('./gomem.hardened.wasm', import.meta.url)
+      : new URL('./gomem.wasm', import.meta.url);
+  } catch {
+    // No import.meta.url: esbuild's iife and cjs output leave import.meta empty.
+  }
+  if (IN_NODE && (url === null || url.protocol === 'file:')) {
+    const load = await import('#load');
+    const found = await load.readDefaultModule(url, file);
+    if (found.bytes !== undefined) return instantiateBytes(found.bytes);
+    if (!load.canReadFiles) throw noFileSystem(file);
+    const tried = found.tried.length > 0 ? ` (tried ${found.tried.join(', ')})` : '';
+    const where = url === null ? 'no import.meta.url names the file beside this script (cjs ' +
+      'output), and no installed gomem-wasm package has it' : 'it is neither beside the script ' +
+      'nor in an installed gomem-wasm package';
+    throw notFound(`gomem-wasm: cannot find ${file}: ${where}${tried}. A bundler carried ` +
+      `gomem-wasm's JS away without its wasm: ` +
+      `copy node_modules/gomem-wasm/js/${file} beside the bundle, keep gomem-wasm external ` +
+      `(not bundled), or ${PASS_WASM}`);
+  }
+  if (url === null) {
+    throw notFound(`gomem-wasm: cannot locate ${file}: this script has no import.meta.url (a ` +
+      `bundle in iife or cjs format), so nothing names the file beside it; ${PASS_WASM}, e.g. ` +
+      `the URL of 'gomem-wasm/${file}' that a file loader gives (esbuild --loader:.wasm=file)`);
+  }
+  return fetchInstance(url, file);
 }
 
 // In Node.js a string is a file path unless it names a scheme fetch or fs understands; checking
@@ -138,11 +200,26 @@ function nodeUrl(source) {
   return /^(https?|file|data|blob):/i.test(source) ? new URL(source) : null;
 }
 
-async function fetchInstance(url) {
-  const response = await fetch(url);
+async function instantiateBytes(bytes) {
+  return (await WebAssembly.instantiate(bytes, IMPORTS)).instance;
+}
+
+// `file` is the default module's name when fetching that one, null for a URL the caller gave.
+async function fetchInstance(url, file) {
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw notFound(`gomem-wasm: fetching ${url} failed (${error.message}); ${fetchHint(file)}`,
+      error);
+  }
+  return responseInstance(response, url, file);
+}
+
+async function responseInstance(response, url, file) {
   if (!response.ok) {
-    throw new Error(`gomem-wasm: fetching ${url} failed with HTTP ${response.status} ` +
-      `${response.statusText}; serve gomem.wasm beside index.mjs or pass init({ wasm })`);
+    throw notFound(`gomem-wasm: fetching ${url} failed with HTTP ${response.status} ` +
+      `${response.statusText}; ${fetchHint(file)}`);
   }
   // instantiateStreaming compiles while downloading, but rejects any Content-Type other than
   // exactly application/wasm; servers that send another type still get the bytes compiled.
@@ -150,7 +227,32 @@ async function fetchInstance(url) {
   if (type === 'application/wasm' && typeof WebAssembly.instantiateStreaming === 'function') {
     return (await WebAssembly.instantiateStreaming(response, IMPORTS)).instance;
   }
-  return (await WebAssembly.instantiate(await response.arrayBuffer(), IMPORTS)).instance;
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  // A server's page for a missing file (an SPA fallback, a dev server's index.html) comes with
+  // status 200: say so rather than let the compiler complain about a magic number.
+  if (!(bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d)) {
+    throw notFound(`gomem-wasm: ${url} is not a wasm module (Content-Type ${type ?? 'none'}, ` +
+      `${bytes.length} bytes: a server's page for a missing file?); ${fetchHint(file)}`);
+  }
+  return instantiateBytes(bytes);
+}
+
+function fetchHint(file) {
+  if (file === null) return `check the URL, or ${PASS_WASM}`;
+  return `serve ${file} there (bundlers that do not emit it, like esbuild, need ` +
+    `node_modules/gomem-wasm/js/${file} copied beside the bundle), or ${PASS_WASM}`;
+}
+
+function noFileSystem(what) {
+  return notFound(`gomem-wasm: cannot read ${what}: this copy of gomem-wasm was bundled without ` +
+    'the "node" condition (for browsers), so it has no file system; bundle it for Node.js ' +
+    `(esbuild --platform=node, a Vite SSR build), or ${PASS_WASM}`);
+}
+
+function notFound(message, cause) {
+  const error = codedError(Error, 'WASM_NOT_FOUND', message);
+  if (cause !== undefined) error.cause = cause;
+  return error;
 }
 
 // --- the instance: memory, views, statuses -----------------------------------------------------
@@ -562,6 +664,16 @@ export class Allocator {
    */
   createRecyclable() {
     return createRecyclable(this.#runtime, this.#live('createRecyclable'), this);
+  }
+
+  /**
+   * A picture of the allocator's memory: { arenas: [{ base, size, dedicated, live, freeBytes,
+   * largestFree, fragmentation, free: [{ start, end }] }], footprint, live, free, freeBlocks,
+   * largestFree, fragmentation }, free ranges as addresses in address order (see
+   * js/describe.mjs). fragmentation is 1 - largestFree / free (0 with no free bytes).
+   */
+  describeMemory() {
+    return describeMemory(this.#runtime, this.#live('describeMemory'));
   }
 
   /** Releases every arena. Every view it handed out becomes invalid; any later call throws. */

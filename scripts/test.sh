@@ -90,8 +90,11 @@ if ! $only_native; then
     bash scripts/build-wasm-module.sh
   step js "JS wrapper: node --test over the wasm module" bash scripts/test-js.sh
   step browser "JS wrapper in headless Chromium (playwright-core)" bash scripts/test-browser.sh
+  step web "the web page (examples/web) in headless Chromium: an FLV file, the memory map" \
+    bash scripts/test-web.sh
   step pack "npm pack, installed into a fresh project: ESM, CommonJS, tsc --noEmit" \
     bash scripts/test-pack.sh
+  step bundlers "bundlers: the packed tarball through esbuild and Vite, run in Chromium and Node" bash scripts/test-bundlers.sh
   step demos "the demos of npm start (each checks what it parses)" bash scripts/demo.sh
   step emscripten "Emscripten: the C suite (plain and threaded) and the example app under node" \
     bash scripts/test-emscripten.sh

@@ -387,7 +387,7 @@ void gomem_allocator_arenas(const gomem_allocator *allocator, gomem_arena_visito
     for (size_t at = 0; at < allocator->arena_count; at++) {
         const gomem_arena *arena = &allocator->arenas[at];
         gomem_arena_info info = {arena->base, arena->size, gomem_index_free_size(&arena->index),
-                                 arena->dedicated};
+                                 arena->dedicated, &arena->index};
         if (!visit(context, &info)) break;
     }
     gomem_lock_release(lock);

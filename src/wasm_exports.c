@@ -7,11 +7,13 @@
  *     reader, a recyclable memory;
  *   - a scratch area for out-parameters, so a read from JS allocates nothing;
  *   - reserving memory up front (init's initialMemory);
+ *   - a picture of an allocator's arenas and free blocks (Allocator.describeMemory);
  *   - the layout of the structs JS reads or writes directly (sizes, field offsets), which the
  *     wrapper takes from here instead of hard-coding it.
  */
 #include <stdalign.h>
 
+#include "index.h"
 #include "internal.h"
 
 #define WASM_EXPORT __attribute__((visibility("default")))
@@ -63,6 +65,64 @@ WASM_EXPORT bool gomem_wasm_reserve(size_t bytes) {
     if (region == NULL) return false;
     gomem_page_free(region, rounded);
     return true;
+}
+
+/* Allocator.describeMemory (js/describe.mjs): a picture of an allocator's memory, written to
+ * out[0, capacity). Per arena, in the order they were added: its gomem_arena_info as it is (20
+ * bytes: base, size, free_bytes, dedicated in byte 12, index; the asserts below pin the layout
+ * js/describe.mjs reads), then its free blocks in address order as pairs of 32-bit offsets into
+ * the arena (start, end), as many as it takes for their sizes to add up to free_bytes (blocks
+ * are never empty). Returns the bytes the whole picture takes; when that is more than capacity
+ * only the records that fit whole are written (out may be NULL when capacity is 0) and the
+ * caller asks again with that much room; out must not lie in this allocator's arenas. Never
+ * fails; allocates nothing, changes nothing. O(arenas + free blocks). Holds the allocator's lock
+ * for the walk (one consistent picture); not reentrant (the module has one JS thread). */
+_Static_assert(sizeof(gomem_arena_info) == 20 && offsetof(gomem_arena_info, size) == 4 &&
+                   offsetof(gomem_arena_info, free_bytes) == 8 &&
+                   offsetof(gomem_arena_info, dedicated) == 12,
+               "js/describe.mjs reads gomem_arena_info with this layout");
+
+static struct {
+    uint8_t *out;
+    size_t capacity, used;
+} describe_sink;
+
+static void describe_put(const void *data, size_t bytes) {
+    if (describe_sink.used + bytes <= describe_sink.capacity)
+        memcpy(describe_sink.out + describe_sink.used, data, bytes);
+    describe_sink.used += bytes;
+}
+
+#if !GOMEM_INDEX_TLSF
+static bool describe_block(void *context, gomem_block block) {
+    (void)context;
+    describe_put(&block, sizeof block);
+    return true;
+}
+#endif
+
+static bool describe_arena(void *context, const gomem_arena_info *arena) {
+    (void)context;
+    describe_put(arena, sizeof *arena);
+#if GOMEM_INDEX_TLSF
+    /* gomem_index_walk without a call per block (40 bytes less): a node starts with its block. */
+    const gomem_index *index = arena->index;
+    const gomem_node *nodes = index->pool->nodes;
+    for (uint32_t n = nodes[index->anchor].next; n != index->anchor; n = nodes[n].next)
+        describe_put(&nodes[n], 2 * sizeof(uint32_t));
+#else
+    gomem_index_walk(arena->index, describe_block, NULL);
+#endif
+    return true;
+}
+
+WASM_EXPORT size_t gomem_wasm_describe(const gomem_allocator *allocator, uint8_t *out,
+                                       size_t capacity) {
+    describe_sink.out = out;
+    describe_sink.capacity = capacity;
+    describe_sink.used = 0;
+    gomem_allocator_arenas(allocator, describe_arena, NULL);
+    return describe_sink.used;
 }
 
 /* The size of every struct JS reads or writes in wasm memory and the offset of every field it

@@ -1,9 +1,16 @@
 // Type-checked against the installed package's declarations (tsc --noEmit), never run.
-import { init, type Allocator, type RecyclableMemory, StaleViewError } from 'gomem-wasm';
+import { init, type Allocator, type InitOptions, type RecyclableMemory, StaleViewError }
+  from 'gomem-wasm';
+// The wasm subpaths have types (js/wasm.d.ts): whatever a bundler's loader gives, for init().
+import wasm from 'gomem-wasm/gomem.wasm';
+import hardenedWasm from 'gomem-wasm/gomem.hardened.wasm';
 
 async function main(): Promise<number> {
   const gomem = await init({ initialMemory: 1 << 20, maximumMemory: 64 << 20 });
   const hardened: boolean = (await init({ hardened: true })).hardened;
+  const sources: InitOptions['wasm'][] = [wasm, hardenedWasm, new Response(new Uint8Array(8)),
+    new URL('https://example.invalid/gomem.wasm'), '/gomem.wasm', new Uint8Array(8)];
+  await init({ wasm, initialMemory: sources.length });
   const scratch: RecyclableMemory = gomem.createAllocator().createRecyclable();
   const piece: Uint8Array = scratch.nextN(32);
   const recycled: number = scratch.recycle() + piece.length + (hardened ? 1 : 0);
