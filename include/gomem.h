@@ -3,7 +3,9 @@
  *
  * gomem is a C11 port of GoMem (the Monibuca media server's allocator library) for WebAssembly
  * linear memory first and native processes second. Every public name starts with `gomem_` (types,
- * functions) or `GOMEM_` (macros, enum constants).
+ * functions) or `GOMEM_` (macros, enum constants). "GoMem's X" in a contract names the Go function
+ * or type of github.com/langhuihui/gomem that it ports; why the library is built the way it is
+ * (layers, decisions D1..D17) is in docs/design.md.
  *
  * Layers, bottom to top:
  *   gomem_index      free-block index over an offset range [0, size); owns no memory, only nodes.
@@ -46,7 +48,7 @@ extern "C" {
 
 /* Largest arena (and so largest single allocation) in bytes: offsets inside an arena are 32-bit. */
 #define GOMEM_ARENA_LIMIT ((size_t)0xFFFFF000u)
-/* Default alignment of allocations (decision 7 of the design): the first 8-aligned byte of a fit. */
+/* Default alignment of allocations (docs/design.md, D7): the first 8-aligned byte of a fit. */
 #define GOMEM_DEFAULT_ALIGNMENT 8u
 /* Largest alignment an allocation may ask for. Every page source hands out regions aligned to at
  * least this, so an aligned offset inside an arena is an aligned address. */
@@ -121,7 +123,7 @@ size_t gomem_page_limit(void);
 size_t gomem_page_bytes_held(void);
 
 /* ------------------------------------------------------------------------------------------------ */
-/* Free-block index: offsets only. The seed's Allocator.                                            */
+/* Free-block index: offsets only. GoMem's Allocator.                                               */
 /* ------------------------------------------------------------------------------------------------ */
 
 typedef struct gomem_index gomem_index;
@@ -180,7 +182,7 @@ gomem_status gomem_index_alloc(gomem_index *index, size_t size, size_t alignment
  * builds add O(size / 64). */
 gomem_status gomem_index_free(gomem_index *index, size_t offset, size_t size);
 
-/* The offset gomem_index_alloc would return for (size, alignment), without taking it (the seed's
+/* The offset gomem_index_alloc would return for (size, alignment), without taking it (GoMem's
  * Find, used by Borrow). Same errors as gomem_index_alloc; changes nothing. Same complexity as
  * gomem_index_alloc. */
 gomem_status gomem_index_find(const gomem_index *index, size_t size, size_t alignment,
@@ -216,7 +218,7 @@ gomem_status gomem_index_reset(gomem_index *index, size_t size);
 bool gomem_index_invariants_hold(const gomem_index *index);
 
 /* ------------------------------------------------------------------------------------------------ */
-/* Arena: a page region plus its index. The seed's MemoryAllocator.                                 */
+/* Arena: a page region plus its index. GoMem's MemoryAllocator.                                    */
 /* ------------------------------------------------------------------------------------------------ */
 
 typedef struct gomem_arena gomem_arena;
@@ -279,7 +281,7 @@ size_t gomem_buddy_used_bytes(const gomem_buddy *buddy);
 bool gomem_buddy_invariants_hold(const gomem_buddy *buddy);
 
 /* ------------------------------------------------------------------------------------------------ */
-/* Scalable allocator: the seed's ScalableMemoryAllocator.                                          */
+/* Scalable allocator: GoMem's ScalableMemoryAllocator.                                             */
 /* ------------------------------------------------------------------------------------------------ */
 
 typedef struct gomem_allocator gomem_allocator;
@@ -336,10 +338,12 @@ void gomem_allocator_destroy(gomem_allocator *allocator);
 /* Allocate size bytes aligned to the allocator's alignment. Tries existing arenas first (the one
  * that served last, then the others oldest first; a compact allocator tries them oldest first
  * only, so a newer arena's space is used only when no older one holds the request), then trims
- * wholly free arenas and adds one twice the size of the last (up to max_block_size); a request
- * above max_block_size gets a region of its own. NULL when size is 0, above GOMEM_ARENA_LIMIT, or
- * memory runs out. As gomem_index_alloc when the first arena tried holds the request, plus
- * O(arenas) index probes when it does not. */
+ * wholly free arenas and adds one twice the size of the last (up to max_block_size), or, when
+ * the page limit or the system refuses that, the largest half, quarter, ... of it that still
+ * holds the request and is granted; a request above max_block_size gets a region of its own.
+ * NULL when size is 0, above GOMEM_ARENA_LIMIT, or memory runs out. As gomem_index_alloc when the
+ * first arena tried holds the request, plus O(arenas) probes when it does (an arena with fewer
+ * free bytes than the request is passed over in O(1)). */
 void *gomem_malloc(gomem_allocator *allocator, size_t size);
 
 /* Free [ptr, ptr + size): a whole allocation or any sub-range of one (segmented free). Errors, each
@@ -364,9 +368,9 @@ gomem_status gomem_free(gomem_allocator *allocator, void *ptr, size_t size);
 gomem_status gomem_grow_in_place(gomem_allocator *allocator, void *ptr, size_t size,
                                  size_t new_size);
 
-/* A pointer to size free bytes without taking them (the seed's Borrow): valid only until the next
+/* A pointer to size free bytes without taking them (GoMem's Borrow): valid only until the next
  * call on this allocator. May add an arena when nothing fits. NULL as gomem_malloc, and for a size
- * above max_block_size (as the seed). Not counted in the totals. */
+ * above max_block_size (as in GoMem). Not counted in the totals. */
 void *gomem_borrow(gomem_allocator *allocator, size_t size);
 
 /* Keep the first `keep` bytes of the allocation [ptr, ptr + *size) and free the rest; *size
@@ -378,7 +382,7 @@ gomem_status gomem_free_rest(gomem_allocator *allocator, void *ptr, size_t *size
  * Return GOMEM_OK, or any other status to report a failed read. */
 typedef gomem_status (*gomem_read_fn)(void *context, void *dest, size_t capacity, size_t *filled);
 
-/* Allocate n bytes, let `read` fill them, and give back what it did not fill (the seed's Read).
+/* Allocate n bytes, let `read` fill them, and give back what it did not fill (GoMem's Read).
  * On GOMEM_OK, *out and *out_len hold the filled bytes (*out NULL and *out_len 0 when nothing was
  * filled: then nothing stays allocated). When read fails, everything is freed and its status is
  * returned. GOMEM_ERR_NOMEM when n bytes cannot be had; GOMEM_ERR_INVALID_SIZE for n 0 or a
@@ -412,7 +416,7 @@ bool gomem_allocator_invariants_hold(const gomem_allocator *allocator);
 bool gomem_allocator_owns(const gomem_allocator *allocator, const void *ptr, size_t size);
 
 /* ------------------------------------------------------------------------------------------------ */
-/* Memory: a list of buffers (the seed's Memory). Types here; functions in the section below.       */
+/* Memory: a list of buffers (GoMem's Memory). Types here; functions in the section below.          */
 /* ------------------------------------------------------------------------------------------------ */
 
 /* One buffer of a list: `len` bytes at `data`. */
@@ -443,8 +447,8 @@ typedef struct gomem_memory {
 void *gomem_allocator_resize(void *context, void *old, size_t old_bytes, size_t new_bytes);
 
 /* ------------------------------------------------------------------------------------------------ */
-/* Recyclable memory: record allocations, free them all in one call (the seed's RecyclableMemory).  */
-/* With GOMEM_DISABLE_RM (the seed's disable_rm) buffers bypass the arenas: each next_n is its own  */
+/* Recyclable memory: record allocations, free them all in one call (GoMem's RecyclableMemory).     */
+/* With GOMEM_DISABLE_RM (GoMem's disable_rm) buffers bypass the arenas: each next_n is its own     */
 /* allocation from the list's resize function, so sanitizers and valgrind see every buffer alone.   */
 /* ------------------------------------------------------------------------------------------------ */
 
@@ -481,8 +485,6 @@ gomem_status gomem_recyclable_recycle(gomem_recyclable *rm);
 /* Recycle, then release the list and index arrays. */
 void gomem_recyclable_destroy(gomem_recyclable *rm);
 
-/* ---- BEGIN MEMORY API (buffer-list functions and the reader) ---- */
-
 /* ------------------------------------------------------------------------------------------------ */
 /* Memory functions. The list never owns buffer bytes: it records (pointer, length) pairs, and only */
 /* its own array of gomem_buf is allocated, through m->resize. A buffer's data may be NULL only     */
@@ -507,13 +509,13 @@ typedef gomem_status (*gomem_writev_fn)(void *context, const gomem_buf *bufs, si
  * nothing, never fails. O(1). */
 void gomem_memory_init(gomem_memory *m, gomem_resize_fn resize, void *resize_context);
 
-/* Init, then push the one buffer [data, data + len) (the seed's NewMemory). On failure m is a
+/* Init, then push the one buffer [data, data + len) (GoMem's NewMemory). On failure m is a
  * valid empty list. GOMEM_ERR_INVALID_ARGUMENT when data is NULL and len is not 0,
  * GOMEM_ERR_NOMEM when the array cannot be had. O(1). */
 gomem_status gomem_memory_init_buffer(gomem_memory *m, gomem_resize_fn resize,
                                       void *resize_context, uint8_t *data, size_t len);
 
-/* Init, then push `count` buffers (the seed's NewReadableBuffersFromBytes). On failure m is a valid
+/* Init, then push `count` buffers (GoMem's NewReadableBuffersFromBytes). On failure m is a valid
  * empty list. Errors as gomem_memory_push. O(count). */
 gomem_status gomem_memory_init_buffers(gomem_memory *m, gomem_resize_fn resize,
                                        void *resize_context, const gomem_buf *bufs, size_t count);
@@ -550,19 +552,19 @@ void gomem_memory_range(const gomem_memory *m, gomem_buf_visitor visit, void *co
  * dst may be NULL when capacity is 0. dst must not overlap the buffers. O(count + bytes). */
 size_t gomem_memory_copy_to(const gomem_memory *m, uint8_t *dst, size_t capacity);
 
-/* Copy all m->size bytes into dst, joined (the seed's ToBytes into caller storage).
+/* Copy all m->size bytes into dst, joined (GoMem's ToBytes into caller storage).
  * GOMEM_ERR_INVALID_SIZE, copying nothing, when capacity < m->size. O(count + bytes). */
 gomem_status gomem_memory_to_bytes(const gomem_memory *m, uint8_t *dst, size_t capacity);
 
 /* Join src's bytes into dst (caller storage, which must outlive its place in m) and push
- * [dst, dst + src->size) onto m as one buffer (the seed's CopyFrom). src may be m.
+ * [dst, dst + src->size) onto m as one buffer (GoMem's CopyFrom). src may be m.
  * GOMEM_ERR_INVALID_SIZE when capacity < src->size; otherwise errors as gomem_memory_push_one;
  * on any error m is unchanged (dst may have been written). O(src->count + bytes). */
 gomem_status gomem_memory_copy_from(gomem_memory *m, const gomem_memory *src, uint8_t *dst,
                                     size_t capacity);
 
 /* true when a and b have the same size, the same number of buffers and equal bytes buffer by
- * buffer (the seed's Equal: the same bytes split differently are not equal). O(count + bytes). */
+ * buffer (GoMem's Equal: the same bytes split differently are not equal). O(count + bytes). */
 bool gomem_memory_equal(const gomem_memory *a, const gomem_memory *b);
 
 /* Replace buffer `index` (negative: counted from the end, -1 the last) by [data, data + len) and
@@ -575,7 +577,7 @@ gomem_status gomem_memory_update_buffer(gomem_memory *m, ptrdiff_t index, uint8_
 /* Forget every buffer; the array is kept for reuse. Readers over m become invalid. O(1). */
 void gomem_memory_reset(gomem_memory *m);
 
-/* Hand the buffers to `write` until every byte is written (the seed's WriteTo): each call gets the
+/* Hand the buffers to `write` until every byte is written (GoMem's WriteTo): each call gets the
  * unwritten rest, the first buffer trimmed after a partial write. *written (may be NULL) gets the
  * bytes written, also on error. Returns the first error of `write`, or GOMEM_ERR_INVALID_SIZE when
  * it claims more bytes than it was given or reports no progress. O(count + calls). */
@@ -583,7 +585,7 @@ gomem_status gomem_memory_write_to(const gomem_memory *m, gomem_writev_fn write,
                                    size_t *written);
 
 /* ------------------------------------------------------------------------------------------------ */
-/* Reader: a cursor over a gomem_memory (the seed's MemoryReader). It lives on the caller's stack;  */
+/* Reader: a cursor over a gomem_memory (GoMem's MemoryReader). It lives on the caller's stack;     */
 /* no read allocates. Read the fields freely; change them only through the functions.              */
 /* Rules for every gomem_reader_* call:                                                             */
 /*   - A call that fails leaves the cursor exactly where it was and its outputs untouched.          */
@@ -600,24 +602,24 @@ typedef struct gomem_reader {
     size_t buf_index;  /* buffer holding the cursor; while length > 0 it holds an unread byte */
     size_t buf_offset; /* cursor's byte offset inside that buffer */
     size_t length;     /* bytes left to read */
-    size_t position;   /* bytes read since the start of the list (the seed's Offset) */
+    size_t position;   /* bytes read since the start of the list (GoMem's Offset) */
 } gomem_reader;
 
-/* Point r at the start of m, covering m->size bytes (the seed's NewReader). Never fails. O(1)
+/* Point r at the start of m, covering m->size bytes (GoMem's NewReader). Never fails. O(1)
  * plus the leading empty buffers. */
 void gomem_memory_new_reader(gomem_memory *m, gomem_reader *r);
 
 /* Extend r over bytes pushed or appended to its list since it was made. O(1). */
 void gomem_reader_refresh(gomem_reader *r);
 
-/* Bytes left to read (the seed's Length). O(1). */
+/* Bytes left to read (GoMem's Length). O(1). */
 size_t gomem_reader_remaining(const gomem_reader *r);
 
-/* Bytes read from the start of the list (the seed's Offset); unread lowers it, clip_front resets
+/* Bytes read from the start of the list (GoMem's Offset); unread lowers it, clip_front resets
  * it to 0. O(1). */
 size_t gomem_reader_offset(const gomem_reader *r);
 
-/* The unread rest of the current buffer, without moving (the seed's GetCurrent); {NULL, 0} when
+/* The unread rest of the current buffer, without moving (GoMem's GetCurrent); {NULL, 0} when
  * nothing is left. Valid while the list is unchanged. O(1). */
 gomem_buf gomem_reader_current(const gomem_reader *r);
 
@@ -649,18 +651,18 @@ gomem_status gomem_reader_skip(gomem_reader *r, size_t n);
  * GOMEM_ERR_INVALID_ARGUMENT when n is more than gomem_reader_offset. O(buffers crossed). */
 gomem_status gomem_reader_unread(gomem_reader *r, size_t n);
 
-/* One byte (the seed's ReadByte), or GOMEM_ERR_END_OF_DATA. O(1) amortised. */
+/* One byte (GoMem's ReadByte), or GOMEM_ERR_END_OF_DATA. O(1) amortised. */
 gomem_status gomem_reader_read_u8(gomem_reader *r, uint8_t *out);
 gomem_status gomem_reader_peek_u8(const gomem_reader *r, uint8_t *out);
 
-/* One byte ANDed with mask (the seed's ReadByteMask). Errors as gomem_reader_read_u8. */
+/* One byte ANDed with mask (GoMem's ReadByteMask). Errors as gomem_reader_read_u8. */
 gomem_status gomem_reader_read_byte_mask(gomem_reader *r, uint8_t mask, uint8_t *out);
 
-/* The next `count` bytes, one into each *dst[i] (the seed's ReadByteTo), all or nothing:
+/* The next `count` bytes, one into each *dst[i] (GoMem's ReadByteTo), all or nothing:
  * GOMEM_ERR_END_OF_DATA, writing none, when fewer than count remain. O(count). */
 gomem_status gomem_reader_read_byte_to(gomem_reader *r, uint8_t *const *dst, size_t count);
 
-/* An n-byte unsigned number, 1 <= n <= 4, most significant byte first (the seed's ReadBE) or last.
+/* An n-byte unsigned number, 1 <= n <= 4, most significant byte first (GoMem's ReadBE) or last.
  * GOMEM_ERR_INVALID_SIZE for another n, GOMEM_ERR_END_OF_DATA when fewer than n remain. */
 gomem_status gomem_reader_read_be(gomem_reader *r, size_t n, uint32_t *out);
 gomem_status gomem_reader_read_le(gomem_reader *r, size_t n, uint32_t *out);
@@ -696,22 +698,22 @@ gomem_status gomem_reader_read_i32_le(gomem_reader *r, int32_t *out);
 gomem_status gomem_reader_read_i64_be(gomem_reader *r, int64_t *out);
 gomem_status gomem_reader_read_i64_le(gomem_reader *r, int64_t *out);
 
-/* An unsigned LEB128 number (the seed's LEB128Unmarshal, which stopped silently after 8 bytes).
+/* An unsigned LEB128 number (GoMem's LEB128Unmarshal, which stopped silently after 8 bytes).
  * *consumed (may be NULL) gets the encoding's length, 1..10; non-minimal encodings (trailing 0x80
  * groups) are accepted. GOMEM_ERR_OVERFLOW when the encoding runs past 10 bytes or its value needs
  * more than 64 bits; GOMEM_ERR_END_OF_DATA when the data ends inside it. O(bytes). */
 gomem_status gomem_reader_read_leb128(gomem_reader *r, uint64_t *value, size_t *consumed);
 
 /* Visit the remaining data a buffer's worth at a time, zero-copy, moving the cursor past each
- * piece before its visit (the seed's Range); stops early when visit returns false. A NULL visit
+ * piece before its visit (GoMem's Range); stops early when visit returns false. A NULL visit
  * just moves to the end. Returns the bytes moved over. The visitor must not change the list or r.
  * O(buffers). */
 size_t gomem_reader_range(gomem_reader *r, gomem_buf_visitor visit, void *context);
 
-/* As gomem_reader_range over at most the next n bytes (the seed's RangeN). */
+/* As gomem_reader_range over at most the next n bytes (GoMem's RangeN). */
 size_t gomem_reader_range_n(gomem_reader *r, size_t n, gomem_buf_visitor visit, void *context);
 
-/* Drop what has been read from the front of the list (the seed's ClipFront): every buffer before
+/* Drop what has been read from the front of the list (GoMem's ClipFront): every buffer before
  * the cursor, and the read prefix of the cursor's buffer (a buffer read to its end is dropped
  * whole). release (may be NULL) gets each dropped non-empty piece, front to back: whole buffers,
  * then the prefix. The list's size shrinks by gomem_reader_offset, which becomes 0; the cursor
@@ -719,8 +721,6 @@ size_t gomem_reader_range_n(gomem_reader *r, size_t n, gomem_buf_visitor visit, 
  * Buffers past the cursor, pushed after the reader was made included, stay. Other readers over
  * the list become invalid. Never fails. O(count). */
 void gomem_reader_clip_front(gomem_reader *r, gomem_release_fn release, void *context);
-
-/* ---- END MEMORY API ---- */
 
 #if defined(GOMEM_BUILDING) && (defined(__GNUC__) || defined(__clang__))
 #pragma GCC visibility pop

@@ -1,12 +1,13 @@
 /*
- * allocator.c - the scalable allocator (the seed's ScalableMemoryAllocator): a table of arenas in
- * the order they were added, whose indexes share one node pool.
+ * allocator.c - the scalable allocator (GoMem's ScalableMemoryAllocator): a table of arenas in
+ * the order they were added, whose indexes share one node pool. Why it grows, chooses and
+ * releases arenas this way: docs/design.md, D11.
  *
  * Growth: when no arena fits, wholly free arenas are released first (they are too small for the
  * request, or it would have fitted), then one arena is added, twice the size of the previous one
  * up to max_block_size. A request above max_block_size gets a dedicated arena of its own, which
- * is released the moment its last byte is freed (the seed hands those to Go's GC; C must not
- * leak them).
+ * is released the moment its last byte is freed (GoMem leaves those to Go's garbage collector;
+ * C must not leak them).
  * Placement across arenas: the arena that served last, then the others oldest first; a compact
  * allocator tries them oldest first only, so a newer arena's space is used only when no older
  * one holds the request (gomem_malloc's stress program held 1.10x less in WASI that way, but the
@@ -230,6 +231,12 @@ static void *fit_locked(gomem_allocator *allocator, size_t size, bool claim, boo
     while (arena_size < size && arena_size < allocator->max_block) arena_size *= 2;
     if (arena_size > allocator->max_block) arena_size = allocator->max_block;
     gomem_arena *arena = add_arena(allocator, arena_size, false);
+    /* Refused (a page limit, or the system): a smaller arena that still holds the request may fit
+     * in what is left, so a limit is used up rather than refused at half of it. */
+    while (arena == NULL && arena_size / 2 >= size) {
+        arena_size /= 2;
+        arena = add_arena(allocator, arena_size, false);
+    }
     if (arena == NULL) return NULL;
     allocator->next_arena_size =
         arena_size * 2 <= allocator->max_block ? arena_size * 2 : allocator->max_block;

@@ -321,7 +321,7 @@ static void test_dedicated(void) {
     gomem_allocator_destroy(allocator);
 }
 
-/* The seed's README example: free a 1 KiB allocation in three pieces. */
+/* GoMem's README example: free a 1 KiB allocation in three pieces. */
 static void test_segmented_free(void) {
     gomem_allocator *allocator = gomem_allocator_create(0);
     uint8_t *buf = gomem_malloc(allocator, 1024);
@@ -528,7 +528,7 @@ static void test_borrow(void) {
     CHECK(gomem_malloc(allocator, 20 * KIB) == b3);
     CHECK(gomem_allocator_invariants_hold(allocator));
 
-    /* Above max_block_size: NULL (the seed's Borrow), and nothing is left behind. */
+    /* Above max_block_size: NULL (as GoMem's Borrow), and nothing is left behind. */
     size_t arenas = stats_of(allocator).arena_count;
     size_t footprint = stats_of(allocator).footprint;
     CHECK(gomem_borrow(allocator, 64 * KIB + 1) == NULL);
@@ -871,8 +871,28 @@ static void test_out_of_memory(void) {
     gomem_set_page_limit(0);
 }
 
-/* Decision 8: a free in the middle of a live range needs an index node; when the node pool cannot
- * grow, the free reports GOMEM_ERR_NOMEM and changes nothing. */
+/* A page limit is used up, not refused at half of it: when the next (doubled) arena does not fit
+ * in what is left, a smaller one that holds the request does. */
+static void test_limit_used_up(void) {
+    gomem_allocator *allocator = gomem_allocator_create(0);
+    CHECK(allocator != NULL);
+    if (allocator == NULL) return;
+    size_t start = gomem_page_bytes_held(), room = 8u << 20;
+    gomem_set_page_limit(start + room);
+    size_t count = 0;
+    while (gomem_malloc(allocator, 1000) != NULL) count++;
+    size_t used = gomem_page_bytes_held() - start;
+    CHECK(used <= room);
+    CHECK(used >= room - room / 10); /* before: 4.3 MiB of the 8, the next 4 MiB arena refused */
+    CHECK(count * 1000 >= room - room / 8);
+    CHECK(gomem_allocator_invariants_hold(allocator));
+    gomem_set_page_limit(0);
+    gomem_allocator_destroy(allocator);
+    CHECK(gomem_page_bytes_held() <= start);
+}
+
+/* docs/design.md, D8: a free in the middle of a live range needs an index node; when the node
+ * pool cannot grow, the free reports GOMEM_ERR_NOMEM and changes nothing. */
 static void test_free_needs_node(void) {
     gomem_allocator_options options = {.initial_size = 1024 * KIB, .max_block_size = 1024 * KIB};
     gomem_allocator *allocator = gomem_allocator_create_ex(&options);
@@ -1074,6 +1094,7 @@ int main(void) {
     RUN(test_owns);
     RUN(test_errors);
     RUN(test_out_of_memory);
+    RUN(test_limit_used_up);
     RUN(test_free_needs_node);
     RUN(test_resize_fn);
     RUN(test_random_walk);
