@@ -788,7 +788,11 @@ static void do_rm_recycle(world *w) {
 static void run_ops(world *w, stream *s) {
     for (op_number = 0; op_number < MAX_OPS && s->at < s->size; op_number++) {
         bool arenas_may_change = false;
-        switch (next_u8(s) % 27) {
+        uint8_t op = next_u8(s);
+        /* A free inside a span splits it in two; near the model's capacity only whole spans are
+         * freed, until there is room again. */
+        if (w->span_count + 8 >= MAX_SPANS) op = 4;
+        switch (op % 27) {
         case 0:
         case 1:
         case 2:
