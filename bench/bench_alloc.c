@@ -1,9 +1,10 @@
 /*
- * bench_alloc.c - the seed's allocator benchmarks, side by side with the C library's malloc/free
- * and a bump allocator (the floor) in the same run: median ns/op over several runs (after a
- * warm-up), min..max, and the ratio. Prints figures only; nothing here asserts a time.
+ * bench_alloc.c - GoMem's allocator benchmarks (allocator_bench_test.go), side by side with the
+ * C library's malloc/free and a bump allocator (the floor) in the same run: median ns/op over
+ * several runs (after a warm-up), min..max, and the ratio. Prints figures only; nothing here
+ * asserts a time.
  *
- *   Index level (the seed's Allocator, 64 KiB range): Allocate (1 KiB alloc+free), AllocateSmall
+ *   Index level (GoMem's Allocator, 64 KiB range): Allocate (1 KiB alloc+free), AllocateSmall
  *   (64 B), AllocateLarge (8 KiB), SequentialAlloc (50 x 1 KiB, then free all), RandomAlloc
  *   (sizes rotating 64..4096), GetFreeSize; and MixedRandom (below) over a 64 MiB range.
  *   Scalable allocator: the same patterns through gomem_malloc/gomem_free, plus MixedRandom, a
@@ -24,7 +25,7 @@
 #define _POSIX_C_SOURCE 199309L /* clock_gettime under -std=c11 */
 #include "bench_common.h"
 
-/* POOL: the index range of the seed's patterns; MIXED_POOL: MixedRandom's, large enough never to
+/* POOL: the index range of GoMem's patterns; MIXED_POOL: MixedRandom's, large enough never to
  * run out (its MIXED_LIVE blocks of at most 8 KiB hold 32 MiB at the most; the rest is room for
  * fragmentation; a failed allocation aborts the benchmark). */
 enum { POOL = 64 * 1024, MIXED_POOL = 64 << 20, SEQUENTIAL = 50, MIXED_LIVE = 4096 };
@@ -197,7 +198,7 @@ POINTER_PATTERNS(bump, BUMP_ALLOC, BUMP_FREE)
 
 /* ---- arena creation ---- */
 
-/* Create and destroy an arena (the seed's measure: lazy reservation makes it size-independent);
+/* Create and destroy an arena (GoMem's measure: lazy reservation makes it size-independent);
  * with `touch`, also write its first byte, which on Linux with transparent huge pages makes the
  * kernel zero a whole 2 MiB page for arenas of at least that size. */
 static void arena_create(size_t size, bool touch, size_t n) {

@@ -1,7 +1,7 @@
 /*
- * bench_memory.c - speed of the buffer list and the reader, mirroring the seed's
- * memory_bench_test.go and reader_bench_test.go (same names, same buffer sizes), plus the
- * comparison the issue asks for: a cross-buffer read_be(4) against a plain big-endian load from
+ * bench_memory.c - speed of the buffer list and the reader, mirroring GoMem's
+ * memory_bench_test.go and reader_bench_test.go (same names, same buffer sizes), plus what a
+ * straddling read costs: a cross-buffer read_be(4) against a plain big-endian load from
  * one array, and recyclable memory (next_n then recycle; a GOMEM_DISABLE_RM build measures the
  * same calls going to the C heap). Prints ns/op as the median of the timed runs after a warm-up,
  * with min..max (bench_common.h: 9 runs, --quick 5). Figures only: nothing here asserts a time.
@@ -9,9 +9,10 @@
  * Usage: bench_memory [--quick] [--json FILE] [--build LABEL] [--only memory,reader,straddle,
  *                     recyclable] [--variant TEXT] [--runs N]
  *
- * Differences from the seed, forced by C: ToBytes and ReadBytes copy into caller storage (Go
- * allocates a fresh slice each time); PushOne, Push and Append empty their list every 4096 ops
- * (Go lets it grow for b.N ops), so the figure is the amortised push cost at bounded memory.
+ * Differences from GoMem's benchmarks, forced by C: ToBytes and ReadBytes copy into caller
+ * storage (Go allocates a fresh slice each time); PushOne, Push and Append empty their list every
+ * 4096 ops (Go lets it grow for b.N ops), so the figure is the amortised push cost at bounded
+ * memory.
  */
 #define _POSIX_C_SOURCE 199309L /* clock_gettime under -std=c11 */
 #include "bench_common.h"
@@ -34,7 +35,7 @@ static double bench(const char *group, const char *name, const char *contender, 
     return r.median;
 }
 
-static uint8_t kb[100][1024]; /* 100 separate 1 KiB buffers, as the seed's make([]byte, 1024) */
+static uint8_t kb[100][1024]; /* 100 separate 1 KiB buffers, as GoMem's make([]byte, 1024) */
 static uint8_t joined[100 * 1024];
 static uint8_t leb[1024];
 
@@ -276,7 +277,7 @@ static void cut_read_be(size_t iters) {
     gomem_memory_destroy(&m);
 }
 
-/* ---- recyclable memory (the seed's RecyclableMemory; disable_rm builds: the C heap) ---- */
+/* ---- recyclable memory (GoMem's RecyclableMemory; disable_rm builds: the C heap) ---- */
 
 static gomem_allocator *rm_allocator;
 

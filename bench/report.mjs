@@ -426,7 +426,7 @@ function allocatorSection(platform) {
   if (!list.length) return;
   md.push(`### Allocator patterns, ${platformName[platform]}`);
   md.push(platform === 'native'
-    ? 'The seed\'s `allocator_bench_test.go` patterns (index: the default tlsf index over one 64 KiB range, MixedRandom over 64 MiB; scalable: `gomem_malloc`/`gomem_free`, default options), each contender on identical calls. The peers are the same benchmark binary with the peer\'s library in `LD_PRELOAD`, so its `malloc`/`free` is the peer\'s; bump is the floor (a pointer bumped through a 16 MiB region, free does nothing).'
+    ? 'GoMem\'s `allocator_bench_test.go` patterns (index: the default tlsf index over one 64 KiB range, MixedRandom over 64 MiB; scalable: `gomem_malloc`/`gomem_free`, default options), each contender on identical calls. The peers are the same benchmark binary with the peer\'s library in `LD_PRELOAD`, so its `malloc`/`free` is the peer\'s; bump is the floor (a pointer bumped through a 16 MiB region, free does nothing).'
     : 'The same benchmark compiled to wasm and run under Node (`--no-liftoff`); each build\'s peer is the C library\'s malloc linked into the same module. gomem is measured in each build (named after it), bump in the WASI build.');
   md.push(timeTables(list));
   const f = chartFor(list, `allocator-${platform}.svg`, `Allocator patterns, ${platformName[platform]}: ns per operation (lower is better)`, 'ns per operation', 'median of the measured runs');
@@ -461,7 +461,7 @@ function memorySection() {
   const list = select((r) => ['memory', 'reader'].includes(r.group) && r.platform === 'native');
   if (list.length) {
     md.push('### Buffer list and reader (native)');
-    md.push('The seed\'s `memory_bench_test.go` and `reader_bench_test.go` workloads (same names and buffer sizes). No peer: these are gomem\'s own data structures.');
+    md.push('GoMem\'s `memory_bench_test.go` and `reader_bench_test.go` workloads (same names and buffer sizes). No peer: these are gomem\'s own data structures.');
     md.push(table(['workload', 'group', 'gomem ns/op <sub>min–max</sub>'],
       list.map((r) => [esc(r.workload), r.group, cell(r)])));
     const f = barChart({
@@ -731,8 +731,8 @@ function summary() {
   const seedPatterns = ['Allocate', 'AllocateSmall', 'AllocateLarge', 'SequentialAlloc', 'RandomAlloc'];
   const hotPairs = ['Allocate', 'AllocateSmall', 'AllocateLarge', 'RandomAlloc'];
   patternRow('index MixedRandom ≤ 0.35x glibc (native, time)', 'native', ['MixedRandom'], /^gomem index$/, /^glibc/, 0.35);
-  patternRow('index seed patterns ≤ 1.0x glibc (native, time)', 'native', seedPatterns, /^gomem index$/, /^glibc/, 1);
-  patternRow('index seed patterns ≤ 0.5x glibc (stretch)', 'native', seedPatterns, /^gomem index$/, /^glibc/, 0.5);
+  patternRow('index GoMem patterns ≤ 1.0x glibc (native, time)', 'native', seedPatterns, /^gomem index$/, /^glibc/, 1);
+  patternRow('index GoMem patterns ≤ 0.5x glibc (stretch)', 'native', seedPatterns, /^gomem index$/, /^glibc/, 0.5);
   patternRow('scalable MixedRandom ≤ 0.5x glibc (native, time)', 'native', ['MixedRandom'], /^gomem scalable$/, /^glibc/, 0.5);
   patternRow('scalable MixedRandom ≤ 0.5x dlmalloc (wasm WASI, time)', 'wasm', ['MixedRandom'], /^gomem scalable \(wasi\)$/, /^wasi-libc/, 0.5);
   patternRow('scalable hot pairs ≤ 1.0x dlmalloc (wasm WASI, time)', 'wasm', hotPairs, /^gomem scalable \(wasi\)$/, /^wasi-libc/, 1);

@@ -1,5 +1,5 @@
 /*
- * demo.c - the native demo `npm start` runs: the seed README's examples in C. A scalable
+ * demo.c - the native demo `npm start` runs: GoMem's README examples in C. A scalable
  * allocator, segmented free, recyclable memory, and a FLV-like stream that arrives in random
  * pieces and is parsed across them with the reader, zero-copy. Exits non-zero if anything
  * disagrees with what it expects.
@@ -27,7 +27,7 @@ static void print_stats(const char *when, const gomem_allocator *allocator) {
 }
 
 static void segmented_free(gomem_allocator *allocator) {
-    printf("segmented free (the seed README's example):\n");
+    printf("segmented free (GoMem's README example):\n");
     uint8_t *buf = gomem_malloc(allocator, 1024);
     expect(buf != NULL, "malloc 1024");
     memcpy(buf, "Part 1 data", 11);

@@ -2,7 +2,7 @@
 // built by scripts/build-wasm-module.sh) and wraps its scalable allocator in JS classes whose
 // buffers are Uint8Array views into the module's linear memory.
 //
-// Invariants this file keeps (decision 4 of the design):
+// Invariants this file keeps (docs/design.md, D4):
 //   - every view the wrapper hands out as an owned buffer is recorded with the (pointer, length)
 //     it shows, because a memory.grow detaches the ArrayBuffer under it and a detached view reads
 //     byteOffset 0 and length 0: the record is the only place its bytes are still known;
@@ -19,19 +19,13 @@ import { ARENA_LIMIT, StaleViewError, checkCount, checkSize, codedError, freedHo
 
 export { StaleViewError } from './errors.mjs';
 
-// --- Memory and Reader (js/memory.mjs) ---------------------------------------------------------
 import { createMemory } from './memory.mjs';
 export { Memory, Reader } from './memory.mjs';
-// --- end Memory and Reader ---------------------------------------------------------------------
 
-// --- describeMemory (js/describe.mjs) ----------------------------------------------------------
 import { describeMemory } from './describe.mjs';
-// --- end describeMemory ------------------------------------------------------------------------
 
-// --- RecyclableMemory (js/recyclable.mjs) ------------------------------------------------------
 import { RecyclableMemory, createRecyclable } from './recyclable.mjs';
 export { RecyclableMemory } from './recyclable.mjs';
-// --- end RecyclableMemory ----------------------------------------------------------------------
 
 // The structs the wrapper reads or writes in wasm memory and the fields it uses, in the order of
 // gomem_wasm_layout() (src/wasm_exports.c): a count byte, then per struct its size and the offset
@@ -651,12 +645,10 @@ export class Allocator {
     return stats;
   }
 
-  // --- Memory and Reader (js/memory.mjs) -------------------------------------------------------
   /** An empty buffer list whose array lives in this allocator's memory (see js/memory.mjs). */
   createMemory() {
     return createMemory(this.#runtime, this.#live('createMemory'), this, this.#life);
   }
-  // --- end Memory and Reader -------------------------------------------------------------------
 
   /**
    * A recyclable memory (gomem_recyclable) over this allocator: nextN(n) hands out views that

@@ -27,7 +27,7 @@ export function createRecyclable(runtime, allocatorHandle, allocator) {
 
 /**
  * Recorded allocations freed together: nextN(n) returns a view of n new bytes from the allocator
- * that made it, recycle() frees all of them at once (the seed's RecyclableMemory). Suits
+ * that made it, recycle() frees all of them at once (GoMem's RecyclableMemory). Suits
  * per-message or per-frame scratch bytes: take what the message needs, recycle when done.
  */
 export class RecyclableMemory {

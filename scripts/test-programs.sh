@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npm run test:programs: real C programs that nobody on this team wrote, run with gomem as their
 # whole malloc and with the default malloc, natively and in WebAssembly; their output must be the
-# same with every malloc (issue 8).
+# same with every malloc (gomem's malloc must stand in for any C library's: docs/design.md, D12).
 #
 #   bash scripts/test-programs.sh [--quick] [--bench] [--runs N] [--only P,..] [--targets T,..]
 #                                 [--default-only]

@@ -1,5 +1,5 @@
 /*
- * arena.c - arena life cycle and the standalone arena API (the seed's MemoryAllocator).
+ * arena.c - arena life cycle and the standalone arena API (GoMem's MemoryAllocator).
  */
 #include "arena.h"
 #include "hardened.h"

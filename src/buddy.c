@@ -1,5 +1,5 @@
 /*
- * buddy.c - the buddy pool (GOMEM_BUDDY; the seed's enable_buddy): large pools split into
+ * buddy.c - the buddy pool (GOMEM_BUDDY; GoMem's enable_buddy): large pools split into
  * power-of-two regions, from which arenas are carved, so creating and dropping arenas costs no
  * system call once a pool is mapped.
  *

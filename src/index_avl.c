@@ -1,6 +1,6 @@
 /*
  * index_avl.c - the GOMEM_TWOTREE free-block index: two AVL trees threaded through the same nodes
- * (the seed's allocator_2tree.go). Owns the tree links of its nodes; the nodes themselves come from
+ * (GoMem's allocator_2tree.go). Owns the tree links of its nodes; the nodes themselves come from
  * the index's node pool and are named by number, so nothing here keeps a pointer across a take.
  *
  *   tree GOMEM_BY_START orders the free blocks by start: a free finds both neighbours in one

@@ -1,5 +1,5 @@
 /*
- * memory.c - the buffer list (the seed's Memory). It owns only its array of gomem_buf, never the
+ * memory.c - the buffer list (GoMem's Memory). It owns only its array of gomem_buf, never the
  * bytes the entries point at: recyclable memory is the owner kind that frees those.
  * Invariants: count <= capacity; buffers is NULL exactly when capacity is 0; size is the sum of
  * the entries' len; an entry's data is NULL only when its len is 0.
@@ -160,7 +160,7 @@ gomem_status gomem_memory_update_buffer(gomem_memory *m, ptrdiff_t index, uint8_
     if (len > SIZE_MAX - rest) return GOMEM_ERR_INVALID_SIZE;
     m->buffers[at].data = data;
     m->buffers[at].len = len;
-    m->size = rest + len; /* the seed assigned the difference instead of adjusting by it */
+    m->size = rest + len; /* GoMem's UpdateBuffer assigned the difference instead */
     return GOMEM_OK;
 }
 

@@ -1,5 +1,5 @@
 /*
- * nodepool.c - storage for index nodes, outside the managed memory (decision 1 of the design: no
+ * nodepool.c - storage for index nodes, outside the managed memory (docs/design.md, D1: no
  * headers inside arenas). One contiguous array that doubles when full, so nodes are addressed by
  * number and the array may move; recycled nodes are chained through their `start` field.
  * Invariant: 1 <= used <= capacity once the array exists; live counts nodes handed out and not

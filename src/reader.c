@@ -1,5 +1,5 @@
 /*
- * reader.c - the cursor over a buffer list (the seed's MemoryReader).
+ * reader.c - the cursor over a buffer list (GoMem's MemoryReader).
  * The cursor is (buf_index, buf_offset); length counts the bytes ahead of it that the reader may
  * read, position the bytes behind it. Invariant: while length > 0 the cursor sits on an unread
  * byte (buf_offset < that buffer's len), so empty buffers are stepped over as soon as the cursor
@@ -253,7 +253,7 @@ gomem_status gomem_reader_read_byte_to(gomem_reader *r, uint8_t *const *dst, siz
     return GOMEM_OK;
 }
 
-/* read_be / read_le: the seed's variable width, 1..4 bytes into a uint32_t. */
+/* read_be / read_le: GoMem's variable width (ReadBE), 1..4 bytes into a uint32_t. */
 static gomem_status read_var(gomem_reader *r, size_t n, bool big_endian, uint32_t *out) {
     if (n < 1 || n > 4) return GOMEM_ERR_INVALID_SIZE;
     uint64_t v;
@@ -357,7 +357,7 @@ size_t gomem_reader_range(gomem_reader *r, gomem_buf_visitor visit, void *contex
 }
 
 void gomem_reader_clip_front(gomem_reader *r, gomem_release_fn release, void *context) {
-    if (r->position == 0) return; /* as the seed: nothing read, the list is left as it is */
+    if (r->position == 0) return; /* as in GoMem: nothing read, the list stays as it is */
     gomem_memory *m = r->memory;
     size_t drop = r->buf_index; /* whole buffers to remove from the front */
     for (size_t i = 0; i < drop; i++)

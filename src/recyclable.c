@@ -1,10 +1,10 @@
 /*
- * recyclable.c - recyclable memory (the seed's RecyclableMemory): a buffer list that owns the
+ * recyclable.c - recyclable memory (GoMem's RecyclableMemory): a buffer list that owns the
  * buffers it took, so one call frees all of them.
  *
  * Without recycle indexes every buffer of the list is freed by recycle; after
  * init_recycle_indexes only the recorded ones are, so a caller may also push borrowed buffers.
- * With GOMEM_DISABLE_RM (the seed's disable_rm) next_n bypasses the arenas: each buffer is its own
+ * With GOMEM_DISABLE_RM (GoMem's disable_rm) next_n bypasses the arenas: each buffer is its own
  * allocation from the list's resize function, which lets sanitizers and valgrind watch every
  * buffer's bounds on its own.
  */

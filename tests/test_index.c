@@ -171,7 +171,7 @@ static void test_walk_and_reset(void) {
     gomem_index_destroy(index);
 }
 
-/* Decision 8 of the design: a free in the middle of a live range needs a node; when none can be
+/* docs/design.md, D8: a free in the middle of a live range needs a node; when none can be
  * had, the free reports out-of-memory and changes nothing. */
 static void test_node_exhaustion(void) {
     gomem_index *index = gomem_index_create(1u << 20);

@@ -1,6 +1,6 @@
 /*
  * test_memory.c - the buffer list: construction, growth through a caller's resize function and
- * its failure, all-or-nothing pushes, copies, equality, update_buffer (with the seed's size bug
+ * its failure, all-or-nothing pushes, copies, equality, update_buffer (with GoMem's size bug
  * fixed), and write_to against sinks that write in pieces, fail, or misbehave.
  */
 #include "check.h"
@@ -256,7 +256,7 @@ static void test_copies(void) {
     CHECK_EQ(dst.size, 14);
     CHECK(memcmp(store2, joined, 7) == 0);
     CHECK_STATUS(gomem_memory_copy_from(&dst, &empty, NULL, 0), GOMEM_OK);
-    CHECK_EQ(dst.count, 3); /* as the seed: an empty source adds an empty buffer */
+    CHECK_EQ(dst.count, 3); /* as GoMem: an empty source adds an empty buffer */
     CHECK_EQ(dst.size, 14);
     gomem_memory_destroy(&dst);
     gomem_memory_destroy(&m);
@@ -291,7 +291,7 @@ static void test_update_buffer_and_reset(void) {
     gomem_buf bufs[] = {{bytes_a, 5}, {bytes_b, 2}, {bytes_c, 3}};
     CHECK_STATUS(gomem_memory_init_buffers(&m, NULL, NULL, bufs, 3), GOMEM_OK);
     CHECK_STATUS(gomem_memory_update_buffer(&m, 1, bytes_c, 3), GOMEM_OK);
-    CHECK_EQ(m.size, 11); /* the seed would have set the size to the difference, 1 */
+    CHECK_EQ(m.size, 11); /* GoMem would have set the size to the difference, 1 */
     CHECK(m.buffers[1].data == bytes_c);
     CHECK_STATUS(gomem_memory_update_buffer(&m, -1, bytes_b, 1), GOMEM_OK);
     CHECK(m.buffers[2].data == bytes_b && m.buffers[2].len == 1);

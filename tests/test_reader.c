@@ -96,8 +96,8 @@ static void test_empty_lists(void) {
     gomem_memory_destroy(&m);
 }
 
-/* The seed's own reader test: two buffers read in one call. */
-static void test_seed_example(void) {
+/* GoMem's own reader test: two buffers read in one call. */
+static void test_gomem_example(void) {
     uint8_t a[] = {1, 2, 3}, b[] = {4, 5, 6};
     gomem_buf bufs[] = {{a, 3}, {b, 3}};
     gomem_memory m;
@@ -449,7 +449,7 @@ static void test_leb128(void) {
         {{0x80, 0x01}, 2, GOMEM_OK, 128, 2},
         {{0xE5, 0x8E, 0x26}, 3, GOMEM_OK, 624485, 3},
         {{0x80, 0x00}, 2, GOMEM_OK, 0, 2}, /* non-minimal */
-        /* 9 bytes: the seed stopped after 8 and returned a wrong value */
+        /* 9 bytes: GoMem stopped after 8 and returned a wrong value */
         {{0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01}, 9, GOMEM_OK, 1ull << 56, 9},
         {{0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01}, 10, GOMEM_OK, UINT64_MAX,
          10},
@@ -708,7 +708,7 @@ static void test_refresh_and_current(void) {
 
 int main(void) {
     RUN(test_empty_lists);
-    RUN(test_seed_example);
+    RUN(test_gomem_example);
     RUN(test_bytes_across_empty_buffers);
     RUN(test_fixed_width_straddles);
     RUN(test_signed_values);

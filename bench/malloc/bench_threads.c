@@ -8,8 +8,8 @@
  * Every thread has slots of its own and an xorshift generator with a fixed seed of its own, and
  * runs the same number of steps; one step is one malloc, calloc, realloc or free.
  *   small  2,048 slots; a step picks a slot at random and frees its block, or mallocs 16..512 B
- *          (uniform) into it if it is empty. No block leaves its thread: the workload of the issue
- *          that asked for this benchmark, so the figures compare with the issue's.
+ *          (uniform) into it if it is empty. No block leaves its thread: the case the
+ *          per-thread caches serve without a lock (docs/design.md, D12).
  *   mix    4,096 slots; bench_malloc.c's step: an empty slot gets malloc (1 in 8: calloc) of
  *          8 B..64 KiB (log-uniform), a full one is realloc'd to half..twice its size (3 in 8) or
  *          freed. One free in 16 hands the block to the next thread instead (thread i to i + 1

@@ -1,4 +1,4 @@
-// growth.mjs - the memory-growth tests of the JS wrapper (decision 4), shared by
+// growth.mjs - the memory-growth tests of the JS wrapper (docs/design.md, D4), shared by
 // tests/js/growth.test.mjs (Node) and tests/browser/browser-tests.mjs (the page): no Node imports.
 //
 // A memory.grow detaches the old ArrayBuffer unless the engine has
