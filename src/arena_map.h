@@ -8,9 +8,9 @@
  * leaves are found through a small open-addressed table keyed by region number, so the map costs
  * the same in wasm32 and in a 64-bit address space. A lookup is one hash probe and one load.
  *
- * The allocator keeps its table sorted by base, so adding or removing an arena shifts the
+ * The allocator keeps its table in the order arenas were added, so removing an arena shifts the
  * positions after it: gomem_arena_map_set rewrites those arenas' pages (O(their pages)), which
- * is rare (arena growth, dedicated regions) next to the lookups every free makes.
+ * is rare (trim, released dedicated regions) next to the lookups every free makes.
  */
 #ifndef GOMEM_ARENA_MAP_H
 #define GOMEM_ARENA_MAP_H

@@ -1,5 +1,6 @@
 /*
- * index_treap.c - the default free-block index: one treap over the free blocks.
+ * index_treap.c - the free-block index of GOMEM_INDEX=treap (GoMem's default; gomem's is tlsf):
+ * one treap over the free blocks.
  *
  * Ordered by start offset (a search tree), heap-ordered by a random priority (so the expected
  * depth is O(log n) whatever the allocation pattern), and every node caches `max`, the largest
