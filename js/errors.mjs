@@ -1,6 +1,6 @@
 // errors.mjs - the errors gomem-wasm throws and the argument checks that raise them.
 //
-// Decision 5 of the design: the C library reports failures as status values; the wrapper turns
+// docs/design.md, D5: the C library reports failures as status values; the wrapper turns
 // each into a built-in error kind (so `instanceof RangeError` works as callers expect) carrying
 // `.code`, the C status name ("DOUBLE_FREE", "FOREIGN_POINTER", ...), or one of the wrapper's own
 // codes (STALE_VIEW, DESTROYED, FREED). Messages say what went wrong and what to do instead.
@@ -8,14 +8,21 @@
 /** Largest single allocation: arena offsets are 32-bit (GOMEM_ARENA_LIMIT in gomem.h). */
 export const ARENA_LIMIT = 0xfffff000;
 
-// The built-in kind for each C status: bad values are RangeErrors, bad types TypeErrors, and a
-// misuse of the allocator's state (double free) a plain Error.
-const KIND_BY_STATUS = {
+// The built-in kind for each code that has one: bad sizes and ranges are RangeErrors; an argument
+// of the wrong type, or a value no call could accept (an alignment of 3, unread past the start),
+// is a TypeError coded INVALID_ARGUMENT, as Node.js's ERR_INVALID_ARG_TYPE and
+// ERR_INVALID_ARG_VALUE are TypeErrors; a misuse of the allocator's state (double free) is a
+// plain Error. A code names its kind once, here: codedError and statusError both take it from
+// this table, so `error.code === 'INVALID_ARGUMENT'` always comes with `instanceof TypeError`
+// (index.d.ts, GomemErrorCode), whichever kind a call site names.
+const KIND_BY_CODE = {
   NOMEM: RangeError,
   INVALID_ARGUMENT: TypeError,
   INVALID_SIZE: RangeError,
   FOREIGN_POINTER: RangeError,
   OUT_OF_RANGE: RangeError,
+  END_OF_DATA: RangeError,
+  OVERFLOW: RangeError,
 };
 
 // What to do about each status, appended to the C library's one-sentence description.
@@ -30,9 +37,12 @@ const HINT_BY_STATUS = {
     'two of them is a bug that only the hardened module detects',
 };
 
-/** An Error of the given kind with a `.code`, the way Node.js tags its own errors. */
+/**
+ * An Error with a `.code`, the way Node.js tags its own errors: of the kind KIND_BY_CODE names
+ * for the code, else of the given kind.
+ */
 export function codedError(Kind, code, message) {
-  const error = new Kind(message);
+  const error = new (KIND_BY_CODE[code] ?? Kind)(message);
   error.code = code;
   return error;
 }
@@ -46,10 +56,10 @@ export function codedError(Kind, code, message) {
 export function statusError(name, description, action) {
   const hint = HINT_BY_STATUS[name];
   const message = `${action} failed with ${name}: ${description}${hint ? `; ${hint}` : ''}`;
-  return codedError(KIND_BY_STATUS[name] ?? Error, name, message);
+  return codedError(Error, name, message);
 }
 
-/** Thrown when a view's ArrayBuffer was detached by a wasm memory growth (decision 4). */
+/** Thrown when a view's ArrayBuffer was detached by a wasm memory growth (docs/design.md, D4). */
 export class StaleViewError extends Error {
   constructor(message) {
     super(message);

@@ -91,9 +91,12 @@ export interface AllocatorStats {
 
 /**
  * Status names of the C library (gomem_status_name) plus the wrapper's own codes. Errors the
- * wrapper throws are built-in kinds with this `.code`: RangeError for NOMEM, INVALID_SIZE,
- * FOREIGN_POINTER, OUT_OF_RANGE; TypeError for INVALID_ARGUMENT; Error for DOUBLE_FREE,
- * DESTROYED and FREED; StaleViewError for STALE_VIEW.
+ * wrapper throws are built-in kinds with this `.code`, one kind per code wherever it is thrown:
+ * RangeError for NOMEM, INVALID_SIZE, FOREIGN_POINTER, OUT_OF_RANGE, END_OF_DATA and OVERFLOW;
+ * TypeError for INVALID_ARGUMENT (an argument of the wrong type, or a value no call accepts: an
+ * alignment that is not a power of two, unread past the start), as Node.js's
+ * ERR_INVALID_ARG_TYPE and ERR_INVALID_ARG_VALUE are; Error for DOUBLE_FREE, DESTROYED, FREED,
+ * INVALID_READER, SPANS_ALLOCATIONS and WASM_NOT_FOUND; StaleViewError for STALE_VIEW.
  */
 export type GomemErrorCode =
   | 'NOMEM' | 'INVALID_ARGUMENT' | 'INVALID_SIZE' | 'FOREIGN_POINTER' | 'OUT_OF_RANGE'
@@ -126,8 +129,10 @@ export class Gomem {
   readonly hardened: boolean;
   /**
    * A new scalable allocator.
-   * @throws TypeError / RangeError (INVALID_ARGUMENT, INVALID_SIZE) for bad options;
-   * RangeError NOMEM when memory cannot grow to hold it.
+   * @throws TypeError INVALID_ARGUMENT for options that are not an object, a non-number size or
+   * alignment, a non-boolean compact, or an alignment that is not a power of two up to 4096;
+   * RangeError INVALID_SIZE for a negative, fractional or too large size; RangeError NOMEM when
+   * memory cannot grow to hold it.
    */
   createAllocator(options?: AllocatorOptions): Allocator;
   /**
@@ -283,7 +288,7 @@ export interface Allocator {
 }
 
 /**
- * Allocations recorded and freed together (the seed's RecyclableMemory): nextN(n) returns a view
+ * Allocations recorded and freed together (GoMem's RecyclableMemory): nextN(n) returns a view
  * of n new bytes from its allocator, recycle() frees every one handed out since the last
  * recycle. Views are recorded like malloc's (gomem.view() re-derives them after memory growth).
  * Allocator#free refuses them (recycle frees them); after recycle they are freed views: free
@@ -403,13 +408,19 @@ export class Memory implements Iterable<Uint8Array> {
  */
 export class Reader {
   private constructor();
-  /** Whether the last readView() copied (bytes straddled buffers) rather than returning a view. */
-  lastViewCopied: boolean;
+  /**
+   * Whether the last readView() copied (bytes straddled buffers) rather than returning a view;
+   * false before any readView(). A getter: assigning throws a TypeError in strict code.
+   */
+  readonly lastViewCopied: boolean;
   /** Bytes left to read. */
   readonly remaining: number;
   /** Bytes read from the start of the list (unread lowers it; clipFront resets it to 0). */
   readonly offset: number;
 
+  // Reads take the value at the cursor and move past it. Names as DataView's getters and Node's
+  // Buffer (readUint32BE is Buffer's alias of readUInt32BE), no aliases; unlike Buffer's, a read
+  // takes no offset: one given is a TypeError INVALID_ARGUMENT (use the peek of the same name).
   readUint8(): number;
   readInt8(): number;
   readUint16BE(): number;
@@ -429,24 +440,31 @@ export class Reader {
   readBigInt64BE(): bigint;
   readBigInt64LE(): bigint;
 
-  peekUint8(): number;
-  peekInt8(): number;
-  peekUint16BE(): number;
-  peekUint16LE(): number;
-  peekInt16BE(): number;
-  peekInt16LE(): number;
-  peekUint24BE(): number;
-  peekUint24LE(): number;
-  peekInt24BE(): number;
-  peekInt24LE(): number;
-  peekUint32BE(): number;
-  peekUint32LE(): number;
-  peekInt32BE(): number;
-  peekInt32LE(): number;
-  peekBigUint64BE(): bigint;
-  peekBigUint64LE(): bigint;
-  peekBigInt64BE(): bigint;
-  peekBigInt64LE(): bigint;
+  // Peeks read what the read of the same name would, without moving. `offset` (default 0) is in
+  // bytes ahead of the cursor: peekUint32BE(4) is the 4 bytes after the next 4, as bl's
+  // readUInt32BE(4) or uint8arraylist's getUint32(4) on a list consumed up to the cursor. Out of
+  // range (offset + width > remaining) is RangeError END_OF_DATA, as for reads; a non-number
+  // offset TypeError INVALID_ARGUMENT, a negative or fractional one RangeError INVALID_SIZE.
+  // With no offset a peek is as fast as a read; with one, O(buffers between the cursor and
+  // the value), done in JS.
+  peekUint8(offset?: number): number;
+  peekInt8(offset?: number): number;
+  peekUint16BE(offset?: number): number;
+  peekUint16LE(offset?: number): number;
+  peekInt16BE(offset?: number): number;
+  peekInt16LE(offset?: number): number;
+  peekUint24BE(offset?: number): number;
+  peekUint24LE(offset?: number): number;
+  peekInt24BE(offset?: number): number;
+  peekInt24LE(offset?: number): number;
+  peekUint32BE(offset?: number): number;
+  peekUint32LE(offset?: number): number;
+  peekInt32BE(offset?: number): number;
+  peekInt32LE(offset?: number): number;
+  peekBigUint64BE(offset?: number): bigint;
+  peekBigUint64LE(offset?: number): bigint;
+  peekBigInt64BE(offset?: number): bigint;
+  peekBigInt64LE(offset?: number): bigint;
 
   /**
    * Unsigned LEB128 as a Number.
@@ -459,8 +477,12 @@ export class Reader {
 
   /** The next n bytes copied to the JS heap, moving past them. */
   readBytes(n: number): Uint8Array;
-  /** The next n bytes copied to the JS heap, not moving. */
-  peekBytes(n: number): Uint8Array;
+  /**
+   * The n bytes starting `offset` bytes after the cursor (default 0), copied to the JS heap, not
+   * moving (bl's and uint8arraylist's slice(offset, offset + n)).
+   * @throws RangeError END_OF_DATA when offset + n > remaining.
+   */
+  peekBytes(n: number, offset?: number): Uint8Array;
   /** Fills target with the next target.length bytes and moves past them; returns target. */
   readInto(target: Uint8Array): Uint8Array;
   /**
@@ -471,7 +493,7 @@ export class Reader {
   readView(n: number): Uint8Array;
   /** Moves forward n bytes. @throws RangeError END_OF_DATA when fewer remain. */
   skip(n: number): void;
-  /** Moves back n bytes. @throws RangeError INVALID_ARGUMENT when n > offset. */
+  /** Moves back n bytes. @throws TypeError INVALID_ARGUMENT (not moving) when n > offset. */
   unread(n: number): void;
   /** Marks everything read. */
   moveToEnd(): void;

@@ -529,7 +529,7 @@ export class Allocator {
         `${DEFAULT_MAX_BLOCK}) or between the page size ${runtime.pageSize} and ${ARENA_LIMIT}`);
     }
     if (alignment > MAX_ALIGNMENT || (alignment & (alignment - 1)) !== 0) {
-      throw codedError(RangeError, 'INVALID_ARGUMENT', `alignment must be 0 (the default, 8) ` +
+      throw codedError(TypeError, 'INVALID_ARGUMENT', `alignment must be 0 (the default, 8) ` +
         `or a power of two up to ${MAX_ALIGNMENT}; got ${alignment}`);
     }
     const { exports, scratch, layout: { options } } = runtime;

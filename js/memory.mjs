@@ -32,8 +32,9 @@ import { checkCount, codedError, freedHow, statusError } from './errors.mjs';
 // checked are multiples of 4.
 const U32_MAX = 0xffffffff;
 
-// Reader failures are bad values, so RangeErrors (END_OF_DATA, OVERFLOW, and unread past the
-// start, which C reports as INVALID_ARGUMENT); the rest go through statusError.
+// Reader failures with a hint of their own: END_OF_DATA and OVERFLOW are RangeErrors, unread past
+// the start (C's INVALID_ARGUMENT) a TypeError like every INVALID_ARGUMENT (errors.mjs,
+// KIND_BY_CODE); the rest go through statusError.
 const READER_HINTS = {
   END_OF_DATA: 'check reader.remaining first, or push more data and call reader.refresh()',
   OVERFLOW: 'the LEB128 encoding is longer than 10 bytes or its value needs more than 64 bits',
@@ -424,7 +425,12 @@ function toUint8Array(bytes, action) {
  * clipFront through another reader, invalidate it (reads then throw INVALID_READER).
  *
  * Number reads return Numbers, 64-bit ones BigInts; failures leave the cursor where it was and
- * throw a RangeError coded END_OF_DATA (too few bytes) or OVERFLOW (LEB128).
+ * throw a RangeError coded END_OF_DATA (too few bytes) or OVERFLOW (LEB128). A read takes the
+ * value at the cursor and moves past it, and takes no offset (one given is refused: Buffer's
+ * reads of the same names take one and do not move); a peek takes the value without moving, at
+ * an optional offset ahead of the cursor (bl's readUInt32BE(offset), uint8arraylist's
+ * getUint32(offset) on a list consumed up to the cursor). One name per thing, no Buffer-style
+ * aliases (README, "Coming from bl, uint8arraylist or Buffer").
  */
 export class Reader {
   #state;
@@ -455,11 +461,7 @@ export class Reader {
   #bufWords = -1;
   #bufDataW = -1;
   #bufLenW = -1;
-  /**
-   * Whether the last readView() had to copy (its bytes straddled buffers: the view is a fresh
-   * JS-heap Uint8Array) or not (a view into wasm memory, no copy). false before any readView.
-   */
-  lastViewCopied = false;
+  #lastViewCopied = false;
 
   constructor(state, memoryHandle, token) {
     if (token !== INTERNAL) {
@@ -520,6 +522,7 @@ export class Reader {
     const hint = READER_HINTS[name];
     if (hint !== undefined) {
       const remaining = this.#exports.gomem_reader_remaining(this.#ptr) >>> 0;
+      // RangeError, or the kind errors.mjs gives the code (TypeError for INVALID_ARGUMENT).
       return codedError(RangeError, name, `${action} failed with ${name} (${remaining} bytes ` +
         `remain); ${hint}`);
     }
@@ -585,6 +588,69 @@ export class Reader {
     return dv.getUint32(entry + this.#bufData, true) + offset;
   }
 
+  /**
+   * The address of the `width` bytes that start `ahead` bytes after the cursor, for a peek at an
+   * offset (nothing moves): where they lie when they are inside one buffer, else the module's
+   * scratch area, into which they are copied in order (a value across buffers, or across empty
+   * ones), so the caller reads the value at the returned address either way. The walk reads the
+   * cursor and the buffer array at exact byte addresses (any alignment) and costs O(buffers
+   * between the cursor and the value). END_OF_DATA, as a read, when fewer than ahead + width
+   * bytes remain; the offset is checked as skip's n is (TypeError INVALID_ARGUMENT for a
+   * non-number, RangeError INVALID_SIZE for a negative or fractional one).
+   */
+  #peekAt(width, ahead, action) {
+    this.#r(action);
+    if (!Number.isInteger(ahead) || ahead < 0) checkCount(ahead, `${action} offset`);
+    // Inside the cursor's buffer, as in #at: word reads where the addresses allow.
+    const words = this.#heap.words;
+    if (ahead + width <= words[this.#lengthW]) {
+      const array = words[this.#buffersW];
+      if ((array & 3) === 0) {
+        const offset = words[this.#bufOffsetW] + ahead;
+        const entry = (array >>> 2) + words[this.#bufIndexW] * this.#bufWords;
+        if (offset + width <= words[entry + this.#bufLenW]) {
+          return words[entry + this.#bufDataW] + offset;
+        }
+      }
+    }
+    return this.#peekAtBytes(width, ahead, action);
+  }
+
+  // #peekAt through the DataView at exact byte addresses, across buffers.
+  #peekAtBytes(width, ahead, action) {
+    const dv = this.#heap.dv();
+    if (ahead > dv.getUint32(this.#lengthAt, true) - width) {
+      throw this.#fail(this.#state.runtime.status.END_OF_DATA, `${action}(${ahead})`);
+    }
+    const bufBytes = this.#bufBytes;
+    const dataAt = this.#bufData;
+    const lenAt = this.#bufLen;
+    let entry = dv.getUint32(this.#buffersAt, true) +
+      dv.getUint32(this.#bufIndexAt, true) * bufBytes;
+    let offset = dv.getUint32(this.#bufOffsetAt, true) + ahead;
+    let len = dv.getUint32(entry + lenAt, true);
+    // To the buffer holding the first byte (it exists: ahead < remaining).
+    while (offset >= len) {
+      offset -= len;
+      entry += bufBytes;
+      len = dv.getUint32(entry + lenAt, true);
+    }
+    let from = dv.getUint32(entry + dataAt, true) + offset;
+    if (offset + width <= len) return from;
+    const u8 = this.#heap.u8;
+    const scratch = this.#scratch;
+    for (let at = 0; ;) {
+      const take = Math.min(len - offset, width - at);
+      u8.copyWithin(scratch + at, from, from + take);
+      at += take;
+      if (at === width) return scratch;
+      entry += bufBytes;
+      len = dv.getUint32(entry + lenAt, true);
+      from = dv.getUint32(entry + dataAt, true);
+      offset = 0;
+    }
+  }
+
   #u8(fn, action) {
     const status = fn(this.#r(action), this.#scratch);
     if (status !== 0) throw this.#fail(status, action);
@@ -627,182 +693,224 @@ export class Reader {
     return this.#heap.dv().getBigInt64(this.#scratch, true);
   }
 
+  // A read given an argument: Buffer's readUint32BE(offset) reads at an offset without moving,
+  // the Reader's reads at the cursor and moves, so an offset is refused rather than ignored.
+  #noOffset(name, offset) {
+    const peek = name.replace('read', 'peek');
+    throw codedError(TypeError, 'INVALID_ARGUMENT', `${name}(${String(offset)}): reads take no ` +
+      'offset, they read at the cursor and move past the value (unlike Buffer\'s, which read at ' +
+      `an offset and do not move); use ${peek}(offset) to read ahead of the cursor without ` +
+      'moving, or skip(offset) first');
+  }
+
   // 24-bit values from the 16-bit half and the third byte.
   #be24(at) { return (this.#heap.view.getUint16(at) << 8) | this.#heap.u8[at + 2]; }
   #le24(at) { return this.#heap.view.getUint16(at, true) | (this.#heap.u8[at + 2] << 16); }
 
-  readUint8() {
+  readUint8(offset) {
+    if (offset !== undefined) this.#noOffset('readUint8', offset);
     const at = this.#at(1, true, 'readUint8');
     return at >= 0 ? this.#heap.u8[at]
       : this.#u8(this.#exports.gomem_reader_read_u8, 'readUint8');
   }
 
-  readInt8() {
+  readInt8(offset) {
+    if (offset !== undefined) this.#noOffset('readInt8', offset);
     const at = this.#at(1, true, 'readInt8');
     return at >= 0 ? this.#heap.view.getInt8(at)
       : (this.#u8(this.#exports.gomem_reader_read_i8, 'readInt8') << 24) >> 24;
   }
 
-  readUint16BE() {
+  readUint16BE(offset) {
+    if (offset !== undefined) this.#noOffset('readUint16BE', offset);
     const at = this.#at(2, true, 'readUint16BE');
     return at >= 0 ? this.#heap.view.getUint16(at)
       : this.#u16(this.#exports.gomem_reader_read_u16_be, 'readUint16BE');
   }
 
-  readUint16LE() {
+  readUint16LE(offset) {
+    if (offset !== undefined) this.#noOffset('readUint16LE', offset);
     const at = this.#at(2, true, 'readUint16LE');
     return at >= 0 ? this.#heap.view.getUint16(at, true)
       : this.#u16(this.#exports.gomem_reader_read_u16_le, 'readUint16LE');
   }
 
-  readInt16BE() {
+  readInt16BE(offset) {
+    if (offset !== undefined) this.#noOffset('readInt16BE', offset);
     const at = this.#at(2, true, 'readInt16BE');
     return at >= 0 ? this.#heap.view.getInt16(at)
       : this.#i16(this.#exports.gomem_reader_read_i16_be, 'readInt16BE');
   }
 
-  readInt16LE() {
+  readInt16LE(offset) {
+    if (offset !== undefined) this.#noOffset('readInt16LE', offset);
     const at = this.#at(2, true, 'readInt16LE');
     return at >= 0 ? this.#heap.view.getInt16(at, true)
       : this.#i16(this.#exports.gomem_reader_read_i16_le, 'readInt16LE');
   }
 
-  readUint24BE() {
+  readUint24BE(offset) {
+    if (offset !== undefined) this.#noOffset('readUint24BE', offset);
     const at = this.#at(3, true, 'readUint24BE');
     return at >= 0 ? this.#be24(at)
       : this.#u32(this.#exports.gomem_reader_read_u24_be, 'readUint24BE');
   }
 
-  readUint24LE() {
+  readUint24LE(offset) {
+    if (offset !== undefined) this.#noOffset('readUint24LE', offset);
     const at = this.#at(3, true, 'readUint24LE');
     return at >= 0 ? this.#le24(at)
       : this.#u32(this.#exports.gomem_reader_read_u24_le, 'readUint24LE');
   }
 
-  readInt24BE() {
+  readInt24BE(offset) {
+    if (offset !== undefined) this.#noOffset('readInt24BE', offset);
     const at = this.#at(3, true, 'readInt24BE');
     return at >= 0 ? (this.#be24(at) << 8) >> 8
       : this.#i32(this.#exports.gomem_reader_read_i24_be, 'readInt24BE');
   }
 
-  readInt24LE() {
+  readInt24LE(offset) {
+    if (offset !== undefined) this.#noOffset('readInt24LE', offset);
     const at = this.#at(3, true, 'readInt24LE');
     return at >= 0 ? (this.#le24(at) << 8) >> 8
       : this.#i32(this.#exports.gomem_reader_read_i24_le, 'readInt24LE');
   }
 
-  readUint32BE() {
+  readUint32BE(offset) {
+    if (offset !== undefined) this.#noOffset('readUint32BE', offset);
     const at = this.#at(4, true, 'readUint32BE');
     return at >= 0 ? this.#heap.view.getUint32(at)
       : this.#u32(this.#exports.gomem_reader_read_u32_be, 'readUint32BE');
   }
 
-  readUint32LE() {
+  readUint32LE(offset) {
+    if (offset !== undefined) this.#noOffset('readUint32LE', offset);
     const at = this.#at(4, true, 'readUint32LE');
     return at >= 0 ? this.#heap.view.getUint32(at, true)
       : this.#u32(this.#exports.gomem_reader_read_u32_le, 'readUint32LE');
   }
 
-  readInt32BE() {
+  readInt32BE(offset) {
+    if (offset !== undefined) this.#noOffset('readInt32BE', offset);
     const at = this.#at(4, true, 'readInt32BE');
     return at >= 0 ? this.#heap.view.getInt32(at)
       : this.#i32(this.#exports.gomem_reader_read_i32_be, 'readInt32BE');
   }
 
-  readInt32LE() {
+  readInt32LE(offset) {
+    if (offset !== undefined) this.#noOffset('readInt32LE', offset);
     const at = this.#at(4, true, 'readInt32LE');
     return at >= 0 ? this.#heap.view.getInt32(at, true)
       : this.#i32(this.#exports.gomem_reader_read_i32_le, 'readInt32LE');
   }
 
-  readBigUint64BE() {
+  readBigUint64BE(offset) {
+    if (offset !== undefined) this.#noOffset('readBigUint64BE', offset);
     const at = this.#at(8, true, 'readBigUint64BE');
     return at >= 0 ? this.#heap.view.getBigUint64(at)
       : this.#u64(this.#exports.gomem_reader_read_u64_be, 'readBigUint64BE');
   }
 
-  readBigUint64LE() {
+  readBigUint64LE(offset) {
+    if (offset !== undefined) this.#noOffset('readBigUint64LE', offset);
     const at = this.#at(8, true, 'readBigUint64LE');
     return at >= 0 ? this.#heap.view.getBigUint64(at, true)
       : this.#u64(this.#exports.gomem_reader_read_u64_le, 'readBigUint64LE');
   }
 
-  readBigInt64BE() {
+  readBigInt64BE(offset) {
+    if (offset !== undefined) this.#noOffset('readBigInt64BE', offset);
     const at = this.#at(8, true, 'readBigInt64BE');
     return at >= 0 ? this.#heap.view.getBigInt64(at)
       : this.#i64(this.#exports.gomem_reader_read_i64_be, 'readBigInt64BE');
   }
 
-  readBigInt64LE() {
+  readBigInt64LE(offset) {
+    if (offset !== undefined) this.#noOffset('readBigInt64LE', offset);
     const at = this.#at(8, true, 'readBigInt64LE');
     return at >= 0 ? this.#heap.view.getBigInt64(at, true)
       : this.#i64(this.#exports.gomem_reader_read_i64_le, 'readBigInt64LE');
   }
 
-  // Peeks: C has unsigned peeks only; the signed ones sign-convert them here.
-  peekUint8() {
-    const at = this.#at(1, false, 'peekUint8');
+  // Peeks: C has unsigned peeks at the cursor only; the signed ones sign-convert them here. With
+  // no argument a peek takes the fast path (#at) as a read does, else C. With an offset (bytes
+  // ahead of the cursor, a JS-only extension: C has no peek at an offset) #peekAt finds the
+  // bytes in JS. Either way `at` is an address to read the value at, so each method has one
+  // getter line.
+
+  peekUint8(offset) {
+    const at = offset === undefined ? this.#at(1, false, 'peekUint8')
+      : this.#peekAt(1, offset, 'peekUint8');
     return at >= 0 ? this.#heap.u8[at]
       : this.#u8(this.#exports.gomem_reader_peek_u8, 'peekUint8');
   }
 
-  peekUint16BE() {
-    const at = this.#at(2, false, 'peekUint16BE');
+  peekUint16BE(offset) {
+    const at = offset === undefined ? this.#at(2, false, 'peekUint16BE')
+      : this.#peekAt(2, offset, 'peekUint16BE');
     return at >= 0 ? this.#heap.view.getUint16(at)
       : this.#u16(this.#exports.gomem_reader_peek_u16_be, 'peekUint16BE');
   }
 
-  peekUint16LE() {
-    const at = this.#at(2, false, 'peekUint16LE');
+  peekUint16LE(offset) {
+    const at = offset === undefined ? this.#at(2, false, 'peekUint16LE')
+      : this.#peekAt(2, offset, 'peekUint16LE');
     return at >= 0 ? this.#heap.view.getUint16(at, true)
       : this.#u16(this.#exports.gomem_reader_peek_u16_le, 'peekUint16LE');
   }
 
-  peekUint24BE() {
-    const at = this.#at(3, false, 'peekUint24BE');
+  peekUint24BE(offset) {
+    const at = offset === undefined ? this.#at(3, false, 'peekUint24BE')
+      : this.#peekAt(3, offset, 'peekUint24BE');
     return at >= 0 ? this.#be24(at)
       : this.#u32(this.#exports.gomem_reader_peek_u24_be, 'peekUint24BE');
   }
 
-  peekUint24LE() {
-    const at = this.#at(3, false, 'peekUint24LE');
+  peekUint24LE(offset) {
+    const at = offset === undefined ? this.#at(3, false, 'peekUint24LE')
+      : this.#peekAt(3, offset, 'peekUint24LE');
     return at >= 0 ? this.#le24(at)
       : this.#u32(this.#exports.gomem_reader_peek_u24_le, 'peekUint24LE');
   }
 
-  peekUint32BE() {
-    const at = this.#at(4, false, 'peekUint32BE');
+  peekUint32BE(offset) {
+    const at = offset === undefined ? this.#at(4, false, 'peekUint32BE')
+      : this.#peekAt(4, offset, 'peekUint32BE');
     return at >= 0 ? this.#heap.view.getUint32(at)
       : this.#u32(this.#exports.gomem_reader_peek_u32_be, 'peekUint32BE');
   }
 
-  peekUint32LE() {
-    const at = this.#at(4, false, 'peekUint32LE');
+  peekUint32LE(offset) {
+    const at = offset === undefined ? this.#at(4, false, 'peekUint32LE')
+      : this.#peekAt(4, offset, 'peekUint32LE');
     return at >= 0 ? this.#heap.view.getUint32(at, true)
       : this.#u32(this.#exports.gomem_reader_peek_u32_le, 'peekUint32LE');
   }
 
-  peekBigUint64BE() {
-    const at = this.#at(8, false, 'peekBigUint64BE');
+  peekBigUint64BE(offset) {
+    const at = offset === undefined ? this.#at(8, false, 'peekBigUint64BE')
+      : this.#peekAt(8, offset, 'peekBigUint64BE');
     return at >= 0 ? this.#heap.view.getBigUint64(at)
       : this.#u64(this.#exports.gomem_reader_peek_u64_be, 'peekBigUint64BE');
   }
 
-  peekBigUint64LE() {
-    const at = this.#at(8, false, 'peekBigUint64LE');
+  peekBigUint64LE(offset) {
+    const at = offset === undefined ? this.#at(8, false, 'peekBigUint64LE')
+      : this.#peekAt(8, offset, 'peekBigUint64LE');
     return at >= 0 ? this.#heap.view.getBigUint64(at, true)
       : this.#u64(this.#exports.gomem_reader_peek_u64_le, 'peekBigUint64LE');
   }
 
-  peekInt8() { return (this.peekUint8() << 24) >> 24; }
-  peekInt16BE() { return (this.peekUint16BE() << 16) >> 16; }
-  peekInt16LE() { return (this.peekUint16LE() << 16) >> 16; }
-  peekInt24BE() { return (this.peekUint24BE() << 8) >> 8; }
-  peekInt24LE() { return (this.peekUint24LE() << 8) >> 8; }
-  peekInt32BE() { return this.peekUint32BE() | 0; }
-  peekInt32LE() { return this.peekUint32LE() | 0; }
-  peekBigInt64BE() { return BigInt.asIntN(64, this.peekBigUint64BE()); }
-  peekBigInt64LE() { return BigInt.asIntN(64, this.peekBigUint64LE()); }
+  peekInt8(offset) { return (this.peekUint8(offset) << 24) >> 24; }
+  peekInt16BE(offset) { return (this.peekUint16BE(offset) << 16) >> 16; }
+  peekInt16LE(offset) { return (this.peekUint16LE(offset) << 16) >> 16; }
+  peekInt24BE(offset) { return (this.peekUint24BE(offset) << 8) >> 8; }
+  peekInt24LE(offset) { return (this.peekUint24LE(offset) << 8) >> 8; }
+  peekInt32BE(offset) { return this.peekUint32BE(offset) | 0; }
+  peekInt32LE(offset) { return this.peekUint32LE(offset) | 0; }
+  peekBigInt64BE(offset) { return BigInt.asIntN(64, this.peekBigUint64BE(offset)); }
+  peekBigInt64LE(offset) { return BigInt.asIntN(64, this.peekBigUint64LE(offset)); }
 
   /**
    * An unsigned LEB128 number as a Number. A value above Number.MAX_SAFE_INTEGER throws a
@@ -827,6 +935,14 @@ export class Reader {
     return this.#heap.dv().getBigUint64(scratch, true);
   }
 
+  /**
+   * Whether the last readView() had to copy (its bytes straddled buffers: the view is a fresh
+   * JS-heap Uint8Array) or not (a view into wasm memory, no copy). false before any readView.
+   * A getter, like remaining and offset: assigning to it throws a TypeError in strict code (ES
+   * modules, classes) and does nothing in sloppy code.
+   */
+  get lastViewCopied() { return this.#lastViewCopied; }
+
   /** Bytes left to read. */
   get remaining() { return this.#exports.gomem_reader_remaining(this.#r('remaining')) >>> 0; }
 
@@ -846,7 +962,10 @@ export class Reader {
     if (status !== 0) throw this.#fail(status, `skip(${n})`);
   }
 
-  /** Moves back n bytes, to read them again (RangeError INVALID_ARGUMENT past the start). */
+  /**
+   * Moves back n bytes, to read them again: at most `offset` (TypeError INVALID_ARGUMENT past
+   * the start, not moving).
+   */
   unread(n) {
     checkCount(n, 'unread n');
     const status = n > U32_MAX ? this.#state.runtime.status.INVALID_ARGUMENT
@@ -862,20 +981,28 @@ export class Reader {
 
   /** The next n bytes copied to the JS heap; the cursor moves past them. */
   readBytes(n) {
-    const out = this.peekBytes(n, 'readBytes');
+    const out = this.#peekBytes(n, 0, 'readBytes');
     this.#exports.gomem_reader_skip(this.#ptr, n);
     return out;
   }
 
-  /** The next n bytes copied to the JS heap, without moving. */
-  peekBytes(n, action = 'peekBytes') {
+  /**
+   * The n bytes that start `offset` bytes after the cursor (default 0: the next n), copied to
+   * the JS heap, without moving (bl's slice(offset, offset + n), uint8arraylist's
+   * slice(offset, offset + n)). END_OF_DATA when fewer than offset + n bytes remain.
+   */
+  peekBytes(n, offset = 0) { return this.#peekBytes(n, offset, 'peekBytes'); }
+
+  #peekBytes(n, ahead, action) {
     this.#count(n, action);
+    if (ahead !== 0) checkCount(ahead, `${action} offset`);
     this.#r(action);
-    if (n > this.#heap.u32(this.#lengthAt)) {
-      throw this.#fail(this.#state.runtime.status.END_OF_DATA, `${action}(${n})`);
+    if (n > this.#heap.u32(this.#lengthAt) - ahead) {
+      throw this.#fail(this.#state.runtime.status.END_OF_DATA,
+        `${action}(${n}${ahead === 0 ? '' : `, ${ahead}`})`);
     }
     const out = new Uint8Array(n);
-    this.#copyNext(out);
+    this.#copyNext(out, ahead);
     return out;
   }
 
@@ -915,13 +1042,13 @@ export class Reader {
     const r = this.#r('readView');
     const status = this.#exports.gomem_reader_read_view(r, n, this.#scratch);
     if (status === 0) {
-      this.lastViewCopied = false;
+      this.#lastViewCopied = false;
       const dv = this.#heap.dv();
       return new Uint8Array(dv.buffer, dv.getUint32(this.#scratch, true), n);
     }
     if (this.#heap.names[status] !== 'STRADDLE') throw this.#fail(status, `readView(${n})`);
     const out = this.readBytes(n);
-    this.lastViewCopied = true;
+    this.#lastViewCopied = true;
     return out;
   }
 
@@ -958,15 +1085,22 @@ export class Reader {
     return moved;
   }
 
-  // Copies the next target.length bytes (at most remaining) into target, without moving: the
-  // walk reads the cursor and the buffer array straight from wasm memory.
-  #copyNext(target) {
+  // Copies the target.length bytes that start `ahead` bytes after the cursor (ahead + length at
+  // most remaining) into target, without moving: the walk reads the cursor and the buffer array
+  // straight from wasm memory.
+  #copyNext(target, ahead = 0) {
+    const n = target.length;
+    if (n === 0) return;
     const heap = this.#heap;
     const all = heap.bytesOfAll();
-    const n = target.length;
     const array = heap.u32(this.#buffersAt);
     let index = heap.u32(this.#bufIndexAt);
-    let offset = heap.u32(this.#bufOffsetAt);
+    let offset = heap.u32(this.#bufOffsetAt) + ahead;
+    // To the buffer holding the first byte (it exists: ahead < remaining when n > 0).
+    for (let len = heap.bufLen(array, index); offset >= len; len = heap.bufLen(array, index)) {
+      offset -= len;
+      index++;
+    }
     for (let at = 0; at < n; index++, offset = 0) {
       const data = heap.bufData(array, index) + offset;
       const take = Math.min(heap.bufLen(array, index) - offset, n - at);

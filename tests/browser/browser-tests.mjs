@@ -181,7 +181,7 @@ test('createAllocator: defaults, options, bad options', () => {
   throwsCode(() => gomem.createAllocator(null), TypeError, 'INVALID_ARGUMENT');
   throwsCode(() => gomem.createAllocator({ initialSize: -1 }), RangeError, 'INVALID_SIZE');
   throwsCode(() => gomem.createAllocator({ maxBlockSize: 100 }), RangeError, 'INVALID_SIZE');
-  throwsCode(() => gomem.createAllocator({ alignment: 3 }), RangeError, 'INVALID_ARGUMENT');
+  throwsCode(() => gomem.createAllocator({ alignment: 3 }), TypeError, 'INVALID_ARGUMENT');
 });
 
 test('malloc: views with the address as byteOffset; bad sizes; NOMEM under a page limit', () => {

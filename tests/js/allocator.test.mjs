@@ -1,5 +1,5 @@
 // The Allocator of the JS wrapper: every method with good and bad input, and the mapping of
-// every C status it can meet to an error with the status name as `.code` (decision 5).
+// every C status it can meet to an error with the status name as `.code` (docs/design.md, D5).
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 
@@ -31,9 +31,9 @@ describe('createAllocator', () => {
     throwsCode(() => gomem.createAllocator({ initialSize: 2 ** 32 }), RangeError, 'INVALID_SIZE');
     throwsCode(() => gomem.createAllocator({ maxBlockSize: 100 }), RangeError, 'INVALID_SIZE',
       /page size 4096/);
-    throwsCode(() => gomem.createAllocator({ alignment: 3 }), RangeError, 'INVALID_ARGUMENT',
+    throwsCode(() => gomem.createAllocator({ alignment: 3 }), TypeError, 'INVALID_ARGUMENT',
       /power of two/);
-    throwsCode(() => gomem.createAllocator({ alignment: 8192 }), RangeError, 'INVALID_ARGUMENT');
+    throwsCode(() => gomem.createAllocator({ alignment: 8192 }), TypeError, 'INVALID_ARGUMENT');
     throwsCode(() => gomem.createAllocator({ compact: 1 }), TypeError, 'INVALID_ARGUMENT',
       /compact must be a boolean/);
   });

@@ -158,7 +158,7 @@ const catalogue = [
   ['setPageLimit(-1)', RangeError, 'INVALID_SIZE', () => gomem.setPageLimit(-1)],
   ['createAllocator({ initialSize: NaN })', RangeError, 'INVALID_SIZE',
     () => gomem.createAllocator({ initialSize: NaN })],
-  ['createAllocator({ alignment: 3 })', RangeError, 'INVALID_ARGUMENT',
+  ['createAllocator({ alignment: 3 })', TypeError, 'INVALID_ARGUMENT',
     () => gomem.createAllocator({ alignment: 3 })],
   ["createAllocator({ compact: 'yes' })", TypeError, 'INVALID_ARGUMENT',
     () => gomem.createAllocator({ compact: 'yes' })],

@@ -1,4 +1,4 @@
-// Decision 4: every memory.grow detaches the old ArrayBuffer (Node.js 20 has no resizable wasm
+// docs/design.md, D4: every memory.grow detaches the old ArrayBuffer (Node.js 20 has no resizable wasm
 // buffers), so views handed out earlier read as empty. The wrapper must still free them, re-derive
 // them with gomem.view(), and turn any use of a stale view it cannot recover into StaleViewError.
 // The test bodies are shared with the browser tests (tests/shared/growth.mjs).

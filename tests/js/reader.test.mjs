@@ -40,7 +40,7 @@ describe('empty memory and empty buffers', () => {
       throwsCode(() => reader.readBytes(1), RangeError, 'END_OF_DATA');
       throwsCode(() => reader.readView(1), RangeError, 'END_OF_DATA');
       throwsCode(() => reader.skip(1), RangeError, 'END_OF_DATA');
-      throwsCode(() => reader.unread(1), RangeError, 'INVALID_ARGUMENT');
+      throwsCode(() => reader.unread(1), TypeError, 'INVALID_ARGUMENT');
       assert.deepEqual(reader.readBytes(0), new Uint8Array(0));
       assert.equal(reader.readView(0).length, 0);
       reader.skip(0);
@@ -204,7 +204,7 @@ describe('bytes, views, skip, unread', () => {
     reader.skip(5);
     assert.equal(reader.remaining, 0);
     throwsCode(() => reader.skip(1), RangeError, 'END_OF_DATA');
-    throwsCode(() => reader.unread(7), RangeError, 'INVALID_ARGUMENT', /offset/);
+    throwsCode(() => reader.unread(7), TypeError, 'INVALID_ARGUMENT', /offset/);
     assert.equal(reader.offset, 6);
     reader.unread(6);
     assert.equal(reader.remaining, 6);

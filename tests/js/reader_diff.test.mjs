@@ -140,7 +140,8 @@ function runRound(seed, operations, { maxBytes = 3000, exact = false, pushBatch 
         reader.unread(n);
         pos -= n;
       } else {
-        throwsCode(() => reader.unread(n), 'INVALID_ARGUMENT', `${context}: unread(${n})`);
+        assert.throws(() => reader.unread(n), { name: 'TypeError', code: 'INVALID_ARGUMENT' },
+          `${context}: unread(${n})`);
       }
     } else if (pick < 88) {
       const expected = leb128(bytes, pos, visible);
