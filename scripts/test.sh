@@ -13,8 +13,9 @@
 #   - the libFuzzer targets over their saved corpus plus a few seconds of fuzzing each;
 #   - the WASI build: the suite and the memory.grow tests under node:wasi;
 #   - the freestanding wasm module, built and shrunk with wasm-opt (sizes printed), and the JS
-#     wrapper's tests over it (node --test) and in headless Chromium, and the packed tarball used
-#     from ESM, CommonJS and TypeScript;
+#     wrapper's tests over it (node --test) and in headless Chromium, the web page
+#     (examples/web) in Chromium, the packed tarball used from ESM, CommonJS and TypeScript (its
+#     file list and npm publish --dry-run checked), and that tarball bundled by esbuild and Vite;
 #   - the Emscripten build: the suite under node, plain and threaded, and examples/emscripten-app;
 #   - the install: find_package(gomem) and pkg-config from an installed prefix.
 # The last line counts configurations: 'configurations: N passed, N failed'.
@@ -92,9 +93,10 @@ if ! $only_native; then
   step browser "JS wrapper in headless Chromium (playwright-core)" bash scripts/test-browser.sh
   step web "the web page (examples/web) in headless Chromium: an FLV file, the memory map" \
     bash scripts/test-web.sh
-  step pack "npm pack, installed into a fresh project: ESM, CommonJS, tsc --noEmit" \
+  step pack "npm pack, installed into a fresh project: ESM, CommonJS, tsc; file list, publish --dry-run" \
     bash scripts/test-pack.sh
-  step bundlers "bundlers: the packed tarball through esbuild and Vite, run in Chromium and Node" bash scripts/test-bundlers.sh
+  step bundlers "bundlers: the packed tarball through esbuild and Vite, run in Chromium and Node" \
+    bash scripts/test-bundlers.sh
   step demos "the demos of npm start (each checks what it parses)" bash scripts/demo.sh
   step emscripten "Emscripten: the C suite (plain and threaded) and the example app under node" \
     bash scripts/test-emscripten.sh
