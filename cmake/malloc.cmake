@@ -9,7 +9,7 @@
 #   Emscripten      its own break over emscripten_resize_heap (link with -sMALLOC=none: there is
 #                   no other allocator, and no sbrk).
 if(GOMEM_WASM_MODULE OR WIN32)
-  return() # no C library to replace (module) / not supported (Windows: see README)
+  return() # no C library to replace (module) / not supported (Windows: see docs/malloc.md)
 endif()
 
 set(GOMEM_MALLOC_DEFINITIONS ${GOMEM_DEFINITIONS})

@@ -109,7 +109,7 @@ const FEATURE_HARDENED = 64;
 
 // --- loading -----------------------------------------------------------------------------------
 //
-// Where init() gets the module (README "Bundlers"):
+// Where init() gets the module (docs/js.md, "Bundlers"):
 //   - init({ wasm }): those bytes, that WebAssembly.Module or fetch Response, or that URL or path
 //     (fetched; in Node.js a path or file: URL is read from disk);
 //   - by default gomem.wasm (or gomem.hardened.wasm) beside this file, named by a literal

@@ -430,7 +430,7 @@ function toUint8Array(bytes, action) {
  * reads of the same names take one and do not move); a peek takes the value without moving, at
  * an optional offset ahead of the cursor (bl's readUInt32BE(offset), uint8arraylist's
  * getUint32(offset) on a list consumed up to the cursor). One name per thing, no Buffer-style
- * aliases (README, "Coming from bl, uint8arraylist or Buffer").
+ * aliases (docs/js.md, "Coming from bl, uint8arraylist or Buffer").
  */
 export class Reader {
   #state;

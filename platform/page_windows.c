@@ -1,7 +1,7 @@
 /*
  * page_windows.c - page source for Windows: VirtualAlloc reserves and commits in one call; the
  * system backs committed pages lazily on first touch. Compiles with MSVC and MinGW; it is not run
- * by this project's CI (see the README).
+ * by this project's CI (see docs/build.md, "Page sources").
  */
 #define WIN32_LEAN_AND_MEAN
 #include <windows.h>

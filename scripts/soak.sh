@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm run soak: a long random walk over one scalable allocator (tests/soak/soak.c), release build.
-#   SOAK_OPS      operations (default 1e8; about 2 minutes on 2 cores, see README)
+#   SOAK_OPS      operations (default 1e8; about 2 minutes on 2 cores, see docs/reliability.md)
 #   SOAK_SEED     seed of the walk (default 20261125)
 #   SOAK_LIVE_MB  live set to hold steady, in MB (default 20)
 # Extra arguments are passed to cmake, e.g. scripts/soak.sh -DGOMEM_INDEX=treap.

@@ -8,7 +8,7 @@
 #               ... app.c libgomem_malloc.a                 (gomem replaces it at link time)
 #   Emscripten  emcc app.c -sMALLOC=dlmalloc
 #               emcc app.c libgomem_malloc.a -sMALLOC=none  (gomem is the only allocator)
-# The commands are the ones in README.md ("gomem as a program's malloc"). Output in
+# The commands are the ones in docs/malloc.md ("Linking it"). Output in
 # build/malloc-app/.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -1,8 +1,8 @@
 /*
  * standard.c - the C library's allocation functions, by their standard names, over the process
  * heap (heap.c). Linked into a program (gomem_malloc) or preloaded (libgomem_malloc.so), they
- * replace the C library's allocator: see gomem_malloc.h for the contract and README "gomem as
- * malloc" for how each toolchain links them.
+ * replace the C library's allocator: see gomem_malloc.h for the contract and docs/malloc.md
+ * ("Linking it") for how each toolchain links them.
  *
  * Only argument checks and errno live here; every decision about blocks is in heap.c. The
  * functions never call each other by their standard names: in a shared library those calls could

@@ -204,7 +204,7 @@ async function esbuildCase(name, entry, options, page) {
   if (page === undefined) return { dir, file: join(dir, `app${outExtension}`), warnings };
   if (page.copyWasm) {
     // esbuild leaves `new URL('./gomem.wasm', import.meta.url)` alone: the files go beside the
-    // bundle by hand (README "Bundlers").
+    // bundle by hand (docs/js.md, "Bundlers").
     for (const file of ['gomem.wasm', 'gomem.hardened.wasm']) {
       await copyFile(join(packageJs, file), join(dir, file));
     }

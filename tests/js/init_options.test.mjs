@@ -47,7 +47,7 @@ describe('init({ hardened })', () => {
     a.destroy();
     // JS cannot revoke a Uint8Array: the view still shows those bytes. The hardened module
     // overwrites an arena when it goes, so stale data never reads as live data (the default
-    // module leaves what was there: the README's misuse list says both).
+    // module leaves what was there: docs/js.md, "init(options)", says both).
     assert.ok(kept.every((b) => b === 0xdf));
     throwsCode(() => gomem.view(kept), Error, 'DESTROYED');
   });

@@ -4,7 +4,7 @@
 //     (structs at odd addresses) and 8, against a DataView over the joined bytes; out of range is
 //     END_OF_DATA and nothing moves; bad offsets are INVALID_ARGUMENT / INVALID_SIZE; the same
 //     after memory growth, refresh, reset and destroy;
-//   - the naming map of the README ("Coming from bl, uint8arraylist or Buffer"): no aliases, each
+//   - the naming map of docs/js.md ("Coming from bl, uint8arraylist or Buffer"): no aliases, each
 //     Buffer / bl / uint8arraylist / DataView read gives what its Reader counterpart gives, and a
 //     read given an offset (Buffer's readUint32BE(offset)) throws instead of ignoring it;
 //   - lastViewCopied is a getter: read-only at run time as in the types;
@@ -205,7 +205,7 @@ describe('peek at an offset', () => {
   });
 });
 
-// The naming map (README "Coming from bl, uint8arraylist or Buffer"): [Buffer / bl name,
+// The naming map (docs/js.md, "Coming from bl, uint8arraylist or Buffer"): [Buffer / bl name,
 // DataView / uint8arraylist name and littleEndian, the Reader's read, width]. The Reader peek of
 // the same name with `read` replaced by `peek` takes an offset as the first two take theirs.
 const NAMES = [
@@ -257,7 +257,7 @@ describe('the naming map', () => {
         assert.equal(reader[peekName](offset), want, `${bufferName}(${offset}, 3)`);
         assert.equal(bl[bufferName](offset, 3), want, `bl ${bufferName}(${offset}, 3)`);
       }
-      // Floats: no Reader method; a DataView over peekBytes, as the README's table says.
+      // Floats: no Reader method; a DataView over peekBytes, as the table in docs/js.md says.
       if (offset + 8 <= total) {
         const float = new DataView(reader.peekBytes(4, offset).buffer);
         assert.equal(float.getFloat32(0), buffer.readFloatBE(offset), `readFloatBE(${offset})`);
