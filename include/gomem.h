@@ -443,7 +443,11 @@ typedef struct gomem_memory {
 } gomem_memory;
 
 /* A resize function that takes the list's array from a scalable allocator (context is the
- * gomem_allocator *), so that in wasm the list itself lives in managed memory. */
+ * gomem_allocator *), so that in wasm the list itself lives in managed memory. Shrinking frees
+ * the tail in place; growing allocates new_bytes, copies old_bytes and frees the old block.
+ * NULL, with the old block unchanged and still allocated, when either step fails (no memory, or
+ * the old block's free is refused, e.g. NOMEM for its index node under a page limit).
+ * new_bytes 0 frees the old block and returns NULL. */
 void *gomem_allocator_resize(void *context, void *old, size_t old_bytes, size_t new_bytes);
 
 /* ------------------------------------------------------------------------------------------------ */

@@ -455,7 +455,13 @@ void *gomem_allocator_resize(void *context, void *old, size_t old_bytes, size_t 
     if (fresh == NULL) return NULL;
     if (old != NULL) {
         memcpy(fresh, old, old_bytes);
-        (void)gomem_free(allocator, old, old_bytes);
+        /* Giving the old block back can fail (under a page limit, when it needs an index node
+         * that cannot be had): then undo the move, so the caller keeps its block, sees the
+         * failure, and nothing leaks. Freeing `fresh` needs no new node: taking it left one. */
+        if (gomem_free(allocator, old, old_bytes) != GOMEM_OK) {
+            (void)gomem_free(allocator, fresh, new_bytes);
+            return NULL;
+        }
     }
     return fresh;
 }

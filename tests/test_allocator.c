@@ -925,6 +925,19 @@ static void test_free_needs_node(void) {
     CHECK_EQ(list.arenas[0].free_bytes, free_before);
     CHECK(gomem_allocator_invariants_hold(allocator));
 
+    /* Growing that block by moving it fails whole: its old place cannot be given back, so the
+     * move is undone; the block stays allocated where it was and nothing leaks (a fuzzer found
+     * the old block kept live while the caller was handed the new one). */
+    uint8_t *stuck = block + holes * 32 + 8;
+    stuck[0] = 0x5A;
+    CHECK(gomem_allocator_resize(allocator, stuck, 8, 64) == NULL);
+    CHECK_EQ(stats_of(allocator).live, before.live);
+    list = arenas_of(allocator);
+    CHECK_EQ(list.arenas[0].free_bytes, free_before);
+    CHECK_EQ(stuck[0], 0x5A);
+    CHECK_STATUS(gomem_free(allocator, stuck, 8), GOMEM_ERR_NOMEM); /* still live: not a double free */
+    CHECK(gomem_allocator_invariants_hold(allocator));
+
     /* Frees that join an existing hole need no node and still work at the cap. */
     CHECK_STATUS(gomem_free(allocator, block + 16, 4), GOMEM_OK);  /* joins hole [8,16) */
     CHECK_STATUS(gomem_free(allocator, block, 8), GOMEM_OK);       /* joins it from below */

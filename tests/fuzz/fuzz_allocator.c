@@ -37,8 +37,8 @@
 /* The most live bytes an input may hold, chosen per input: mostly small, since every malloc that
  * misses the current arena tries the others in turn and the cost of an input grows with its
  * arenas; now and then large, for arena tables and node pools that outgrow their first page. */
-static const size_t live_cap_choices[] = {16u << 10, 16u << 10, 32u << 10, 32u << 10,
-                                          64u << 10, 128u << 10, 256u << 10, 1u << 20};
+static const size_t live_cap_choices[] = {16u << 10, 16u << 10, 16u << 10, 32u << 10,
+                                          32u << 10, 64u << 10, 64u << 10, 256u << 10};
 /* The arena table, each arena's free bytes and gomem_allocator_invariants_hold are compared
  * every this many operations and at the end; the statistics (live bytes, totals, footprint,
  * arena count) after every operation, and every status, pointer and tag one by one. */
