@@ -25,10 +25,11 @@
 #               (-sMALLOC=none)
 # gomem's malloc comes from scripts/build-malloc.sh (build/malloc-native, build/malloc-wasi,
 # build/malloc-emscripten; GOMEM_MALLOC_BUILD=DIR looks in DIR instead of build/). When it has not
-# been built this script stops and says so; --default-only runs the default mallocs alone.
+# been built this script builds it (in build/; with GOMEM_MALLOC_BUILD it stops and says what is
+# missing); --default-only runs the default mallocs alone.
 #
 # Sources are fetched at test time, never committed: npm pack (npm registry) and apt-get source
-# (Debian's archive; a deb-src entry is added under /etc/apt/sources.list.d when none exists),
+# (Debian's archive, through a private apt configuration under the cache: nothing in /etc changes),
 # pinned by version and SHA-256, kept with every build output under ~/.cache/gomem-programs
 # (GOMEM_PROGRAMS_CACHE=DIR moves it). Builds are keyed by source version, compiler and flags: a
 # second run rebuilds nothing. A program whose registry cannot be reached is skipped with a
@@ -98,11 +99,14 @@ if ! $default_only; then
   selected "$targets" wasi && { [ -f "$gomem_wasi_a" ] || missing+=("$gomem_wasi_a"); }
   selected "$targets" emscripten && { [ -f "$gomem_emscripten_a" ] || missing+=("$gomem_emscripten_a"); }
   if [ ${#missing[@]} -gt 0 ]; then
-    echo "test-programs: gomem's malloc replacement is not built; missing:" >&2
-    printf '  %s\n' "${missing[@]}" >&2
-    echo "test-programs: run 'bash scripts/build-malloc.sh' first (or pass --default-only to run" \
-         "the default mallocs alone)" >&2
-    exit 1
+    echo "== gomem's malloc replacement is not built (${#missing[@]} libraries missing):" \
+         "scripts/build-malloc.sh"
+    if [ -n "${GOMEM_MALLOC_BUILD:-}" ]; then
+      echo "test-programs: GOMEM_MALLOC_BUILD=$GOMEM_MALLOC_BUILD lacks:" >&2
+      printf '  %s\n' "${missing[@]}" >&2
+      exit 1
+    fi
+    bash "$root/scripts/build-malloc.sh" || exit 1
   fi
 fi
 
@@ -193,33 +197,37 @@ fetch_npm() {
   verify "$downloads/$sqlite_tgz" "$sqlite_tgz_sha256"
 }
 
-# ensure_deb_src: make 'apt-get source' possible (a deb-src entry for each deb entry of Debian's
-# archive). Returns 2 when the archive is unreachable.
-has_source() { # has_source PACKAGE VERSION: is that version in apt's source index?
+# Source packages come through a private apt configuration under the cache directory: deb-src
+# entries derived from the system's Debian entries, their indexes in a lists directory of their
+# own. Nothing under /etc or /var/lib/apt is written, so the machine is left as it was found.
+apt_dir=$cache/apt
+apt_private=(-o Dir::Etc::SourceList="$apt_dir/sources.list"
+  -o Dir::Etc::SourceParts="$apt_dir/sources.list.d" -o Dir::State::Lists="$apt_dir/lists"
+  -o Dir::Cache="$apt_dir/cache")
+has_source() { # has_source PACKAGE VERSION: is that version in the private source index?
   local index # (not a pipe into grep -q: with pipefail, apt-cache's SIGPIPE would make it false)
-  index=$(apt-cache showsrc "$1" 2>/dev/null) || true
+  index=$(apt-cache "${apt_private[@]}" showsrc "$1" 2>/dev/null) || true
   grep -qxF "Version: $2" <<<"$index"
 }
+# ensure_deb_src PACKAGE VERSION: make 'apt-get source' of that version possible. Returns 2 when
+# the archive is unreachable.
 ensure_deb_src() {
   local package=$1 version=$2
   if has_source "$package" "$version"; then return 0; fi
-  local sudo="" file=/etc/apt/sources.list.d/gomem-programs-deb-src.sources
-  [ "$(id -u)" -eq 0 ] || sudo=sudo
-  if [ ! -f "$file" ] && [ ! -f "${file%.sources}.list" ]; then
-    echo "== adding deb-src entries for apt-get source ($file)"
-    if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-      sed 's/^Types:.*$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources | $sudo tee "$file" >/dev/null
-    elif grep -qE '^deb ' /etc/apt/sources.list 2>/dev/null; then
-      file=${file%.sources}.list
-      sed -n 's/^deb /deb-src /p' /etc/apt/sources.list | $sudo tee "$file" >/dev/null
-    else
-      echo "test-programs: no Debian archive entry found in /etc/apt to derive a deb-src entry from" >&2
-      return 1
-    fi
+  mkdir -p "$apt_dir/sources.list.d" "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
+  : >"$apt_dir/sources.list"
+  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+    sed 's/^Types:.*$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources \
+      >"$apt_dir/sources.list.d/deb-src.sources"
+  elif grep -qE '^deb ' /etc/apt/sources.list 2>/dev/null; then
+    sed -n 's/^deb /deb-src /p' /etc/apt/sources.list >"$apt_dir/sources.list"
+  else
+    echo "test-programs: no Debian archive entry found in /etc/apt to derive a deb-src entry from" >&2
+    return 1
   fi
-  echo "== apt-get update (source indexes)"
+  echo "== apt-get update of the source indexes (private: $apt_dir)"
   local log=$downloads/apt-update.log
-  $sudo apt-get update >"$log" 2>&1 || true
+  apt-get "${apt_private[@]}" update >"$log" 2>&1 || true
   if ! has_source "$package" "$version"; then
     if grep -qE "$network_error" "$log"; then return 2; fi
     cat "$log" >&2
@@ -241,7 +249,8 @@ fetch_deb() {
   [ $status -eq 0 ] || return $status
   echo "== fetch $package $version (apt-get source --download-only)"
   local log=$downloads/apt-source-$package.log
-  if ! (cd "$downloads" && timeout 300 apt-get source --download-only "$package=$version") >"$log" 2>&1; then
+  if ! (cd "$downloads" && timeout 300 apt-get "${apt_private[@]}" source --download-only \
+        "$package=$version") >"$log" 2>&1; then
     if grep -qE "$network_error" "$log"; then return 2; fi
     cat "$log" >&2
     echo "test-programs: apt-get source $package=$version failed" >&2
