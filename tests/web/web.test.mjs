@@ -3,7 +3,8 @@
 // (no browser download), feeds it a generated FLV file through the file input, waits for the
 // parse to finish and checks the numbers the page shows against what was fed; then the
 // "Generate a stream" button with network-sized chunks. Saves a screenshot of the first run to
-// docs/images/web-demo.png (the README shows it).
+// build/web/web-demo.png, or, with GOMEM_UPDATE_SCREENSHOT=1, over docs/images/web-demo.png (the
+// README shows it): a test run never changes a file of the repository.
 //
 //   node --test tests/web/        (CHROMIUM=/path/to/chrome to use another binary)
 import assert from 'node:assert/strict';
@@ -21,7 +22,8 @@ import { startServer } from '../../examples/web/serve.mjs';
 const EXECUTABLE = process.env.CHROMIUM || '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--no-first-run', '--disable-sync'];
-const SCREENSHOT = fileURLToPath(new URL('../../docs/images/web-demo.png', import.meta.url));
+const SCREENSHOT = fileURLToPath(new URL(process.env.GOMEM_UPDATE_SCREENSHOT === '1'
+  ? '../../docs/images/web-demo.png' : '../../build/web/web-demo.png', import.meta.url));
 const TIMEOUT_MS = 60_000;
 const ROWS = 200; // the page's table shows the last 200 tags
 
