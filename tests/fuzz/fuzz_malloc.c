@@ -332,6 +332,22 @@ static void do_aligned(world *w, stream *s) {
     adopt(w, p, n, alignment > MIN_ALIGNMENT ? alignment : MIN_ALIGNMENT, false, what);
 }
 
+/* free, realloc or malloc_usable_size (the input chooses) of a pointer the heap does not own now:
+ * refused, nothing returned, and counted as exactly one misuse. */
+static void refused_call(world *w, stream *s, void *p, const char *what) {
+    switch (next_u8(s) % 3) {
+    case 0: fuzz_free(p); break;
+    case 1:
+        if (fuzz_realloc(p, 8) != NULL) FAIL("realloc of %s %p returned a block", what, p);
+        break;
+    default:
+        if (fuzz_malloc_usable_size(p) != 0) FAIL("usable size of %s %p is not 0", what, p);
+        break;
+    }
+    w->misuses++;
+    check_misuses(w, what);
+}
+
 /* Pointers malloc never handed out: refused, counted once, no live byte touched. */
 static void do_foreign(world *w, stream *s) {
     uint8_t local[64];
@@ -360,33 +376,12 @@ static void do_foreign(world *w, stream *s) {
     default: {
         uint8_t *theirs = malloc(48); /* AddressSanitizer's heap */
         if (theirs == NULL) FAIL("malloc failed");
-        uint8_t *q = theirs + 16;
-        switch (next_u8(s) % 3) {
-        case 0: fuzz_free(q); break;
-        case 1:
-            if (fuzz_realloc(q, 8) != NULL) FAIL("realloc of a foreign pointer returned a block");
-            break;
-        default:
-            if (fuzz_malloc_usable_size(q) != 0) FAIL("usable size of a foreign pointer");
-            break;
-        }
-        w->misuses++;
+        refused_call(w, s, theirs + 16, "a pointer from another heap");
         free(theirs);
-        check_misuses(w, "foreign pointer from another heap");
         return;
     }
     }
-    switch (next_u8(s) % 3) {
-    case 0: fuzz_free(p); break;
-    case 1:
-        if (fuzz_realloc(p, 8) != NULL) FAIL("realloc of foreign pointer %p returned a block", (void *)p);
-        break;
-    default:
-        if (fuzz_malloc_usable_size(p) != 0) FAIL("usable size of foreign pointer %p", (void *)p);
-        break;
-    }
-    w->misuses++;
-    check_misuses(w, "foreign pointer");
+    refused_call(w, s, p, "a foreign pointer");
     gomem_malloc_info info;
     gomem_malloc_info_get(&info);
     if (info.last_misuse != GOMEM_ERR_FOREIGN_POINTER && info.last_misuse != GOMEM_ERR_DOUBLE_FREE)
@@ -403,17 +398,7 @@ static void do_double_free(world *w, stream *s) {
     forget(w, at);
     fuzz_free(p);
     check_misuses(w, "first free");
-    switch (next_u8(s) % 3) {
-    case 0: fuzz_free(p); break;
-    case 1:
-        if (fuzz_realloc(p, 16) != NULL) FAIL("realloc of a freed block returned a block");
-        break;
-    default:
-        if (fuzz_malloc_usable_size(p) != 0) FAIL("usable size of a freed block");
-        break;
-    }
-    w->misuses++;
-    check_misuses(w, "double free");
+    refused_call(w, s, p, "a freed block");
 }
 
 static void do_release(world *w) {
