@@ -14,9 +14,10 @@
 // Browser outputs are also checked for the absence of any `node:` import.
 import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { basename, extname, join, relative, resolve, sep } from 'node:path';
+import { basename, join, relative, resolve, sep } from 'node:path';
+
+import { startStaticServer } from '../../scripts/static-server.mjs';
 
 if (process.argv[2] === undefined) {
   console.error('usage: node tests/bundlers/run.mjs PROJECT (see scripts/test-bundlers.sh)');
@@ -319,37 +320,12 @@ async function runNode(testCase, built) {
     message: `node exited ${error?.code ?? 0} without a report: ${firstLine(stderr || stdout)}` };
 }
 
-// A static server over dist/, on 127.0.0.1 and a free port (.wasm as application/wasm).
+// A static server over dist/ (scripts/static-server.mjs) that records every path requested.
 async function startStatic(root) {
-  const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript',
-    '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
   const requests = [];
-  const server = createServer(async (request, response) => {
-    const pathname = decodeURIComponent(new URL(request.url, 'http://127.0.0.1').pathname);
-    requests.push(pathname);
-    const file = resolve(root, `.${sep}${pathname}`);
-    try {
-      if (!file.startsWith(root + sep)) throw new Error('outside');
-      const body = await readFile(file);
-      response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-        'cache-control': 'no-store' });
-      response.end(body);
-    } catch {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-    }
-  });
-  await new Promise((done, fail) => {
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', done);
-  });
-  return {
-    url: `http://127.0.0.1:${server.address().port}/`,
-    requests,
-    close: () => new Promise((done) => {
-      server.closeAllConnections?.();
-      server.close(() => done());
-    }),
-  };
+  const started = await startStaticServer({ mounts: [['/', root]],
+    onRequest: (pathname) => requests.push(pathname) });
+  return { ...started, requests };
 }
 
 async function runBrowser(context, base, built) {
