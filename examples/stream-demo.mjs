@@ -10,50 +10,10 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 
 import { init } from '../js/index.mjs';
+// The generator and the chunking are the web page's (examples/web/flv.mjs: no DOM, no Node).
+import { TAG_AUDIO, TAG_SCRIPT, TAG_VIDEO, generateFlv, networkChunks } from './web/flv.mjs';
 
-export const TAG_AUDIO = 8, TAG_VIDEO = 9, TAG_SCRIPT = 18;
-
-// A generated FLV body: 9-byte header, then tags (11-byte header, payload, 32-bit size of the
-// tag before). Sizes are media-like: video 2..60 KiB, audio 100..600 B, one script tag first.
-export function generateFlv(tags, seed) {
-  let state = seed >>> 0;
-  const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  const parts = [Uint8Array.of(0x46, 0x4c, 0x56, 1, 5, 0, 0, 0, 9), new Uint8Array(4)];
-  for (let t = 0; t < tags; t++) {
-    const type = t === 0 ? TAG_SCRIPT : random() < 0.3 ? TAG_VIDEO : TAG_AUDIO;
-    const size = type === TAG_VIDEO ? 2048 + Math.floor(random() * 59392)
-      : type === TAG_AUDIO ? 100 + Math.floor(random() * 500) : 300;
-    const tag = new Uint8Array(11 + size + 4);
-    const view = new DataView(tag.buffer);
-    view.setUint8(0, type);
-    view.setUint32(0, (type << 24) | size); // type byte, then a 24-bit size
-    view.setUint32(4, t * 40); // timestamp
-    tag.fill(t & 0xff, 11, 11 + size);
-    view.setUint32(11 + size, 11 + size);
-    parts.push(tag);
-  }
-  const total = parts.reduce((sum, part) => sum + part.length, 0);
-  const flv = new Uint8Array(total);
-  let at = 0;
-  for (const part of parts) {
-    flv.set(part, at);
-    at += part.length;
-  }
-  return flv;
-}
-
-// Network-sized chunks (1..1500 bytes) of `bytes`, as subarrays, from a seeded generator.
-export function networkChunks(bytes, seed = 7) {
-  let state = seed >>> 0;
-  const chunks = [];
-  for (let at = 0; at < bytes.length;) {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    const size = Math.min(1 + (state % 1500), bytes.length - at);
-    chunks.push(bytes.subarray(at, at + size));
-    at += size;
-  }
-  return chunks;
-}
+export { TAG_AUDIO, TAG_SCRIPT, TAG_VIDEO, generateFlv, networkChunks };
 
 // Parses an FLV stream tag by tag with a gomem Reader, across chunk boundaries; each payload is
 // a view into wasm memory unless it spans chunks (then a copy). Returns what it found.

@@ -15,8 +15,8 @@ const HEADER_BYTES = 9;
 const TAG_HEADER_BYTES = 11;
 
 /**
- * A synthetic FLV stream of `tags` tags (the generator of examples/stream-demo.mjs, with the
- * timestamp laid out as FLV has it): one script tag first, then video (30 %, 2..60 KiB) and audio
+ * A synthetic FLV stream of `tags` tags (also examples/stream-demo.mjs's and the JS bench's):
+ * one script tag first, then video (30 %, 2..60 KiB) and audio
  * (100..600 B) tags 40 ms apart, payloads filled with the tag's number. Seeded: the same
  * arguments give the same bytes.
  */
