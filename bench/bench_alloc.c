@@ -7,7 +7,7 @@
  *   Index level (GoMem's Allocator, 64 KiB range): Allocate (1 KiB alloc+free), AllocateSmall
  *   (64 B), AllocateLarge (8 KiB), SequentialAlloc (50 x 1 KiB, then free all), RandomAlloc
  *   (sizes rotating 64..4096), GetFreeSize; and MixedRandom (below) over a 64 MiB range.
- *   Scalable allocator: the same patterns through gomem_malloc/gomem_free, plus MixedRandom, a
+ *   Scalable allocator: the same patterns through gomem_alloc/gomem_free, plus MixedRandom, a
  *   mixed random pattern (8 B..8 KiB, 4096 live; one op frees a random live block and allocates
  *   another, in the steady state: the live set is made before the runs).
  *   Arena creation: 1 MiB vs 16 MiB (create + destroy; and with the first byte touched).
@@ -165,7 +165,7 @@ static void index_free_size(void *s, size_t n) {
         }                                                                                          \
     }
 
-#define SMA_ALLOC(s, size) gomem_malloc((gomem_allocator *)(s), (size))
+#define SMA_ALLOC(s, size) gomem_alloc((gomem_allocator *)(s), (size))
 #define SMA_FREE(s, p, size) gomem_free((gomem_allocator *)(s), (p), (size))
 #define LIBC_ALLOC(s, size) malloc(size)
 #define LIBC_FREE(s, p, size) free(p)
@@ -204,7 +204,7 @@ POINTER_PATTERNS(bump, BUMP_ALLOC, BUMP_FREE)
 static void arena_create(size_t size, bool touch, size_t n) {
     for (size_t i = 0; i < n; i++) {
         gomem_arena *arena = gomem_arena_create(size);
-        unsigned char *p = gomem_arena_malloc(arena, 64);
+        unsigned char *p = gomem_arena_alloc(arena, 64);
         if (touch) p[0] = 1;
         ESCAPE(p);
         gomem_arena_destroy(arena);

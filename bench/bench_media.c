@@ -14,7 +14,7 @@
  * in timestamp order. Each stream keeps its last WINDOW (150, about 2 s: one GOP) frames.
  *
  * One frame, per contender:
- *   gomem   p = gomem_malloc(bound); header written; gomem_free_rest(p, &bound, size); last byte
+ *   gomem   p = gomem_alloc(bound); header written; gomem_free_rest(p, &bound, size); last byte
  *           written; ... gomem_free(p, size) when it leaves the window.
  *   malloc  p = malloc(bound); header written; p = realloc(p, size); last byte written; ...
  *           free(p). Whatever malloc the process has: glibc, an LD_PRELOADed peer, or the wasm
@@ -383,7 +383,7 @@ static uint8_t *bump_shrink(uint8_t *p, size_t size) {
     return p;
 }
 
-#define G_ALLOC(s, n) ((uint8_t *)gomem_malloc((gomem_allocator *)(s), (n)))
+#define G_ALLOC(s, n) ((uint8_t *)gomem_alloc((gomem_allocator *)(s), (n)))
 #define G_SHRINK(s, p, bound, size) gomem_shrink((gomem_allocator *)(s), (p), (bound), (size))
 #define G_FREE(s, p, n)                                                                            \
     do {                                                                                           \

@@ -15,7 +15,7 @@ set(GOMEM_MODULE_EXPORTS
   gomem_status_name gomem_status_message gomem_features gomem_page_source gomem_set_page_limit
   gomem_page_bytes_held
   gomem_allocator_create gomem_allocator_create_ex gomem_allocator_destroy gomem_allocator_stats
-  gomem_malloc gomem_free gomem_free_rest gomem_borrow gomem_trim
+  gomem_alloc gomem_free gomem_free_rest gomem_borrow gomem_trim
   gomem_recyclable_next_n gomem_recyclable_recycle
   gomem_memory_push_one gomem_memory_equal gomem_memory_reset
   gomem_reader_remaining gomem_reader_offset gomem_reader_skip gomem_reader_unread
@@ -43,7 +43,7 @@ set_target_properties(gomem_module PROPERTIES C_VISIBILITY_PRESET hidden)
 target_link_options(gomem_module PRIVATE ${GOMEM_MODULE_LINK_OPTIONS} ${GOMEM_MODULE_EXPORT_FLAGS})
 
 set(GOMEM_ALLOC_EXPORTS
-  gomem_allocator_create gomem_allocator_create_ex gomem_allocator_destroy gomem_malloc gomem_free
+  gomem_allocator_create gomem_allocator_create_ex gomem_allocator_destroy gomem_alloc gomem_free
   gomem_borrow gomem_free_rest gomem_trim gomem_allocator_recycle gomem_allocator_stats
   gomem_recyclable_init gomem_recyclable_next_n gomem_recyclable_recycle)
 list(TRANSFORM GOMEM_ALLOC_EXPORTS PREPEND "-Wl,--export=")

@@ -28,7 +28,7 @@ static void print_stats(const char *when, const gomem_allocator *allocator) {
 
 static void segmented_free(gomem_allocator *allocator) {
     printf("segmented free (GoMem's README example):\n");
-    uint8_t *buf = gomem_malloc(allocator, 1024);
+    uint8_t *buf = gomem_alloc(allocator, 1024);
     expect(buf != NULL, "malloc 1024");
     memcpy(buf, "Part 1 data", 11);
     memcpy(buf + 256, "Part 2 data", 11);

@@ -233,14 +233,14 @@ void gomem_arena_destroy(gomem_arena *arena);
 
 /* Allocate `size` bytes aligned to GOMEM_DEFAULT_ALIGNMENT. NULL when size is 0 or nothing fits.
  * As gomem_index_alloc. */
-void *gomem_arena_malloc(gomem_arena *arena, size_t size);
+void *gomem_arena_alloc(gomem_arena *arena, size_t size);
 
 /* Free [ptr, ptr + size), any sub-range of an allocation. GOMEM_ERR_FOREIGN_POINTER when ptr is
  * outside the arena, otherwise as gomem_index_free (hardened builds also overwrite the freed bytes
  * with 0xDF). As gomem_index_free. */
 gomem_status gomem_arena_free(gomem_arena *arena, void *ptr, size_t size);
 
-/* The pointer gomem_arena_malloc would return, without taking it; NULL when nothing fits. */
+/* The pointer gomem_arena_alloc would return, without taking it; NULL when nothing fits. */
 void *gomem_arena_find(const gomem_arena *arena, size_t size);
 
 /* First byte and size in bytes of the arena's region. O(1). */
@@ -294,7 +294,7 @@ typedef struct gomem_allocator_options {
                               default pool in GOMEM_BUDDY builds, the page source otherwise */
     bool compact;          /* least memory before speed: arenas tried oldest first, and in each
                               every hole before the top block (gomem_malloc's heap is compact;
-                              see gomem_malloc and gomem_index_alloc); false: the arena that
+                              see gomem_alloc and gomem_index_alloc); false: the arena that
                               served last first, the top block early (faster, more memory where
                               free space is fragmented) */
 } gomem_allocator_options;
@@ -344,7 +344,7 @@ void gomem_allocator_destroy(gomem_allocator *allocator);
  * NULL when size is 0, above GOMEM_ARENA_LIMIT, or memory runs out. As gomem_index_alloc when the
  * first arena tried holds the request, plus O(arenas) probes when it does (an arena with fewer
  * free bytes than the request is passed over in O(1)). */
-void *gomem_malloc(gomem_allocator *allocator, size_t size);
+void *gomem_alloc(gomem_allocator *allocator, size_t size);
 
 /* Free [ptr, ptr + size): a whole allocation or any sub-range of one (segmented free). Errors, each
  * leaving the allocator unchanged: GOMEM_ERR_INVALID_ARGUMENT (ptr NULL), GOMEM_ERR_INVALID_SIZE
@@ -369,7 +369,7 @@ gomem_status gomem_grow_in_place(gomem_allocator *allocator, void *ptr, size_t s
                                  size_t new_size);
 
 /* A pointer to size free bytes without taking them (GoMem's Borrow): valid only until the next
- * call on this allocator. May add an arena when nothing fits. NULL as gomem_malloc, and for a size
+ * call on this allocator. May add an arena when nothing fits. NULL as gomem_alloc, and for a size
  * above max_block_size (as in GoMem). Not counted in the totals. */
 void *gomem_borrow(gomem_allocator *allocator, size_t size);
 

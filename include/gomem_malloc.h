@@ -68,7 +68,7 @@ typedef struct gomem_malloc_info {
 void gomem_malloc_info_get(gomem_malloc_info *info);
 
 /* The scalable allocator behind malloc, made if needed (NULL only when no memory can be had).
- * gomem_malloc/gomem_free/gomem_free_rest on it work alongside malloc/free; a block from malloc
+ * gomem_alloc/gomem_free/gomem_free_rest on it work alongside malloc/free; a block from malloc
  * must still be given back with free (its header is invisible to the gomem_* calls), and giving
  * one to gomem_free is undefined. O(1). Thread-safe with GOMEM_THREADS (the allocator then locks
  * itself too). */

@@ -39,7 +39,7 @@ function bufferFor(runtime, bytes) {
     own.capacity = 0;
     // A quarter more, so a picture that grows a little does not need a new buffer each time.
     const capacity = Math.ceil((bytes + (bytes >>> 2)) / 8) * 8;
-    const ptr = runtime.exports.gomem_malloc(own.handle, capacity) >>> 0;
+    const ptr = runtime.exports.gomem_alloc(own.handle, capacity) >>> 0;
     if (ptr === 0) {
       throw runtime.fail(runtime.status.NOMEM, `describeMemory (a ${capacity}-byte buffer for ` +
         'the picture)');

@@ -558,7 +558,7 @@ export class Allocator {
   malloc(size) {
     const handle = this.#live('malloc');
     checkSize(size, 'malloc size');
-    const ptr = this.#runtime.exports.gomem_malloc(handle, size) >>> 0;
+    const ptr = this.#runtime.exports.gomem_alloc(handle, size) >>> 0;
     if (ptr === 0) throw this.#runtime.fail(this.#runtime.status.NOMEM, `malloc(${size} bytes)`);
     return this.#runtime.hand(ptr, size, this);
   }

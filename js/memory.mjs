@@ -237,7 +237,7 @@ export class Memory {
     // (The heap's cached array is of the current buffer: cheaper than reading memory.buffer.)
     const inWasm = source.buffer === state.heap.bytesOfAll().buffer;
     const from = source.byteOffset;
-    const ptr = exports.gomem_malloc(state.allocatorHandle, n) >>> 0;
+    const ptr = exports.gomem_alloc(state.allocatorHandle, n) >>> 0;
     if (ptr === 0) throw runtime.fail(runtime.status.NOMEM, `pushBytes(${n} bytes)`);
     const all = state.heap.bytesOfAll();
     if (inWasm) all.copyWithin(ptr, from, from + n);

@@ -49,14 +49,14 @@ static const gomem_page_info page_info = {
 
 const gomem_page_info *gomem_page_source(void) { return &page_info; }
 
-void *gomem_page_alloc(size_t size) {
+void *gomem_platform_map(size_t size) {
     /* C11 wants size to be a multiple of the alignment; gomem passes whole pages, but a zero or
      * ragged size would be a caller bug, so refuse it rather than rely on the allocator. */
     if (size == 0 || size % GOMEM_EMSCRIPTEN_PAGE != 0) return NULL;
     return aligned_alloc(GOMEM_EMSCRIPTEN_PAGE, size);
 }
 
-void gomem_page_free(void *region, size_t size) {
+void gomem_platform_unmap(void *region, size_t size) {
     (void)size; /* the allocator remembers the size in its own header */
     free(region);
 }

@@ -20,9 +20,9 @@ static const gomem_page_info page_info = {
 
 const gomem_page_info *gomem_page_source(void) { return &page_info; }
 
-void *gomem_page_alloc(size_t size) { return aligned_alloc(HEAP_PAGE_SIZE, size); }
+void *gomem_platform_map(size_t size) { return aligned_alloc(HEAP_PAGE_SIZE, size); }
 
-void gomem_page_free(void *region, size_t size) {
+void gomem_platform_unmap(void *region, size_t size) {
     (void)size;
     free(region);
 }

@@ -28,7 +28,7 @@ static const gomem_page_info page_info = {
 
 const gomem_page_info *gomem_page_source(void) { return &page_info; }
 
-void *gomem_page_alloc(size_t size) {
+void *gomem_platform_map(size_t size) {
     void *region = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (region == MAP_FAILED) return NULL;
 #if HUGE_PAGE_ADVICE
@@ -38,7 +38,7 @@ void *gomem_page_alloc(size_t size) {
     return region;
 }
 
-void gomem_page_free(void *region, size_t size) {
+void gomem_platform_unmap(void *region, size_t size) {
     /* munmap only fails for arguments gomem never passes; nothing useful could be done then. */
     (void)munmap(region, size);
 }

@@ -16,7 +16,7 @@
  *
  * Locking: one spin lock over the free list and the reservation table; readers of the table
  * (gomem_page_readable in page_readable.h) take no lock: an entry is written before the count that publishes it.
- * The malloc layer's fork handler holds the lock across fork() (gomem_page_fork_hold), so a
+ * The malloc layer's fork handler holds the lock across fork() (gomem_platform_fork_hold), so a
  * child never inherits it held.
  */
 #define _DEFAULT_SOURCE 1 /* MAP_ANONYMOUS, MAP_NORESERVE and madvise under -std=c11 */
@@ -64,8 +64,8 @@ static void lock_list(void) {
 }
 static void unlock_list(void) { atomic_flag_clear_explicit(&list_lock, memory_order_release); }
 
-void gomem_page_fork_hold(void) { lock_list(); }
-void gomem_page_fork_release(void) { unlock_list(); }
+void gomem_platform_fork_hold(void) { lock_list(); }
+void gomem_platform_fork_release(void) { unlock_list(); }
 
 /* Map a new reservation that holds at least `size` bytes and put it on the free list. false when
  * the table is full or the system refuses. */
@@ -88,7 +88,7 @@ static bool reserve_for(size_t size) {
     return true;
 }
 
-void *gomem_page_alloc(size_t size) {
+void *gomem_platform_map(size_t size) {
     if (size == 0 || size % GRAIN != 0) return NULL;
     lock_list();
     void *region = gomem_region_take(&free_head, size);
@@ -101,7 +101,7 @@ void *gomem_page_alloc(size_t size) {
     return region;
 }
 
-void gomem_page_free(void *region, size_t size) {
+void gomem_platform_unmap(void *region, size_t size) {
     if (region == NULL || size == 0) return;
     /* The pages go back to the system; the address range stays ours (and readable). madvise only
      * fails for arguments never passed here; the pages would then merely stay committed. */

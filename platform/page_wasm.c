@@ -4,7 +4,7 @@
  *
  * Ownership: every byte this file has ever obtained with memory.grow belongs to it for the life of
  * the instance, because wasm memory never shrinks. A byte is either handed out (owned by the
- * caller until gomem_page_free) or on `free_head`, the list of free regions. Nothing else calls
+ * caller until gomem_platform_unmap) or on `free_head`, the list of free regions. Nothing else calls
  * memory.grow on our behalf, and we touch no byte we did not grow ourselves: wasi-libc's malloc
  * (dlmalloc over sbrk) also grows at the end and copes with foreign growth between its calls, so
  * the two interleave safely - once it has set itself up, which settle_libc_heap() makes sure of
@@ -193,7 +193,7 @@ static bool grow_for(size_t size) {
     return true;
 }
 
-void *gomem_page_alloc(size_t size) {
+void *gomem_platform_map(size_t size) {
     /* The contract promises a multiple of page_size; refusing anything else keeps the free list's
      * 4 KiB invariant whatever a caller does. */
     if (size == 0 || size % REGION_GRAIN != 0) return NULL;
@@ -209,7 +209,7 @@ void *gomem_page_alloc(size_t size) {
     return region;
 }
 
-void gomem_page_free(void *region, size_t size) {
+void gomem_platform_unmap(void *region, size_t size) {
     if (region == NULL || size == 0) return;
     lock_list();
     gomem_region_insert(&free_head, (uintptr_t)region, size);

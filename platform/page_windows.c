@@ -18,11 +18,11 @@ static const gomem_page_info page_info = {
 
 const gomem_page_info *gomem_page_source(void) { return &page_info; }
 
-void *gomem_page_alloc(size_t size) {
+void *gomem_platform_map(size_t size) {
     return VirtualAlloc(NULL, size, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
 }
 
-void gomem_page_free(void *region, size_t size) {
+void gomem_platform_unmap(void *region, size_t size) {
     (void)size; /* MEM_RELEASE requires size 0 and frees the whole reservation */
     (void)VirtualFree(region, 0, MEM_RELEASE);
 }

@@ -14,16 +14,16 @@
 
 /* A region of `size` bytes (a multiple of gomem_page_source()->page_size), aligned to the page
  * size, or NULL when the system has no memory for it. Contents are unspecified. Thread-safe. */
-void *gomem_page_alloc(size_t size);
+void *gomem_platform_map(size_t size);
 
-/* Give back a region from gomem_page_alloc, with the size it was asked for. Thread-safe. */
-void gomem_page_free(void *region, size_t size);
+/* Give back a region from gomem_platform_map, with the size it was asked for. Thread-safe. */
+void gomem_platform_unmap(void *region, size_t size);
 
 /* Hold the source's own lock, and release it, around fork() (from a pthread_atfork handler), so
  * that the child never inherits it held. Provided only by page_reserve.c, the source of the
  * native gomem_malloc, whose fork handlers call them. */
-void gomem_page_fork_hold(void);
-void gomem_page_fork_release(void);
+void gomem_platform_fork_hold(void);
+void gomem_platform_fork_release(void);
 
 /* Let another thread run; called by spin locks that have waited long. Thread-safe. */
 void gomem_platform_yield(void);

@@ -259,7 +259,7 @@ static void *allocate(gomem_allocator *allocator, size_t size, bool grow) {
     return result;
 }
 
-void *gomem_malloc(gomem_allocator *allocator, size_t size) { return allocate(allocator, size, true); }
+void *gomem_alloc(gomem_allocator *allocator, size_t size) { return allocate(allocator, size, true); }
 
 void *gomem_malloc_within(gomem_allocator *allocator, size_t size) {
     return allocate(allocator, size, false);
@@ -322,7 +322,7 @@ gomem_status gomem_read_into(gomem_allocator *allocator, size_t n, gomem_read_fn
                              void *context, void **out, size_t *out_len) {
     if (read == NULL || out == NULL || out_len == NULL) return GOMEM_ERR_INVALID_ARGUMENT;
     if (n == 0) return GOMEM_ERR_INVALID_SIZE;
-    uint8_t *buffer = gomem_malloc(allocator, n);
+    uint8_t *buffer = gomem_alloc(allocator, n);
     if (buffer == NULL) return GOMEM_ERR_NOMEM;
     size_t filled = 0;
     gomem_status status = read(context, buffer, n, &filled);
@@ -451,7 +451,7 @@ void *gomem_allocator_resize(void *context, void *old, size_t old_bytes, size_t 
         /* Shrinking is a segmented free of the tail: no copy. */
         return gomem_free_rest(allocator, old, &size, new_bytes) == GOMEM_OK ? old : NULL;
     }
-    uint8_t *fresh = gomem_malloc(allocator, new_bytes);
+    uint8_t *fresh = gomem_alloc(allocator, new_bytes);
     if (fresh == NULL) return NULL;
     if (old != NULL) {
         memcpy(fresh, old, old_bytes);

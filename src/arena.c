@@ -70,7 +70,7 @@ void gomem_arena_destroy(gomem_arena *arena) {
     gomem_meta_free(self, sizeof *self);
 }
 
-void *gomem_arena_malloc(gomem_arena *arena, size_t size) {
+void *gomem_arena_alloc(gomem_arena *arena, size_t size) {
     return gomem_arena_take(arena, size, GOMEM_DEFAULT_ALIGNMENT);
 }
 

@@ -58,13 +58,13 @@ static void budget_give(size_t size) {
 
 void *gomem_pages_alloc(size_t size) {
     if (!budget_take(size)) return NULL;
-    void *region = gomem_page_alloc(size);
+    void *region = gomem_platform_map(size);
     if (region == NULL) budget_give(size);
     return region;
 }
 
 void gomem_pages_free(void *region, size_t size) {
-    gomem_page_free(region, size);
+    gomem_platform_unmap(region, size);
     budget_give(size);
 }
 

@@ -71,7 +71,7 @@ void *gomem_recyclable_next_n(gomem_recyclable *rm, size_t size) {
 #if GOMEM_DISABLE_RM
     void *data = resize_array(rm, NULL, 0, size);
 #else
-    void *data = rm->allocator ? gomem_malloc(rm->allocator, size) : NULL;
+    void *data = rm->allocator ? gomem_alloc(rm->allocator, size) : NULL;
 #endif
     if (data == NULL) return NULL;
     if (push_recorded(rm, data, size) != GOMEM_OK) {

@@ -24,7 +24,7 @@ static alignas(8) uint8_t scratch[64];
 WASM_EXPORT uint8_t *gomem_wasm_scratch(void) { return scratch; }
 
 WASM_EXPORT gomem_memory *gomem_wasm_memory_new(gomem_allocator *allocator) {
-    gomem_memory *memory = gomem_malloc(allocator, sizeof *memory);
+    gomem_memory *memory = gomem_alloc(allocator, sizeof *memory);
     if (memory != NULL) gomem_memory_init(memory, gomem_allocator_resize, allocator);
     return memory;
 }
@@ -35,7 +35,7 @@ WASM_EXPORT void gomem_wasm_memory_delete(gomem_allocator *allocator, gomem_memo
 }
 
 WASM_EXPORT gomem_reader *gomem_wasm_reader_new(gomem_allocator *allocator, gomem_memory *memory) {
-    gomem_reader *reader = gomem_malloc(allocator, sizeof *reader);
+    gomem_reader *reader = gomem_alloc(allocator, sizeof *reader);
     if (reader != NULL) gomem_memory_new_reader(memory, reader);
     return reader;
 }
@@ -45,7 +45,7 @@ WASM_EXPORT void gomem_wasm_reader_delete(gomem_allocator *allocator, gomem_read
 }
 
 WASM_EXPORT gomem_recyclable *gomem_wasm_recyclable_new(gomem_allocator *allocator) {
-    gomem_recyclable *rm = gomem_malloc(allocator, sizeof *rm);
+    gomem_recyclable *rm = gomem_alloc(allocator, sizeof *rm);
     if (rm != NULL) gomem_recyclable_init(rm, allocator, gomem_allocator_resize, allocator);
     return rm;
 }
@@ -61,9 +61,9 @@ WASM_EXPORT void gomem_wasm_recyclable_delete(gomem_allocator *allocator, gomem_
 WASM_EXPORT bool gomem_wasm_reserve(size_t bytes) {
     size_t rounded = gomem_page_round(bytes);
     if (rounded == 0) return bytes == 0;
-    void *region = gomem_page_alloc(rounded);
+    void *region = gomem_platform_map(rounded);
     if (region == NULL) return false;
-    gomem_page_free(region, rounded);
+    gomem_platform_unmap(region, rounded);
     return true;
 }
 

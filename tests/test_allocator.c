@@ -101,8 +101,8 @@ static void test_create_options(void) {
     if (a == NULL || b == NULL || c == NULL) return;
 
     /* alignment = page, max block = page: every request is page-aligned, arenas one page. */
-    uint8_t *p1 = gomem_malloc(a, 1);
-    uint8_t *p2 = gomem_malloc(a, 1);
+    uint8_t *p1 = gomem_alloc(a, 1);
+    uint8_t *p2 = gomem_alloc(a, 1);
     CHECK(p1 != NULL && p2 != NULL);
     CHECK_EQ((uintptr_t)p1 % GOMEM_MAX_ALIGNMENT, 0);
     CHECK_EQ((uintptr_t)p2 % GOMEM_MAX_ALIGNMENT, 0);
@@ -112,27 +112,27 @@ static void test_create_options(void) {
     for (size_t i = 0; i < list.count; i++) CHECK_EQ(list.arenas[i].size, page());
 
     /* Defaults: a first arena of 16 KiB, 8-byte alignment. */
-    uint8_t *q1 = gomem_malloc(b, 13);
-    uint8_t *q2 = gomem_malloc(b, 8);
+    uint8_t *q1 = gomem_alloc(b, 13);
+    uint8_t *q2 = gomem_alloc(b, 8);
     CHECK(q2 == q1 + 16);
     list = arenas_of(b);
     CHECK_EQ(list.count, 1);
     CHECK_EQ(list.arenas[0].size, 16 * KIB);
     CHECK(!list.arenas[0].dedicated);
-    CHECK(gomem_malloc(c, 1) != NULL);
+    CHECK(gomem_alloc(c, 1) != NULL);
     list = arenas_of(c);
     CHECK_EQ(list.count, 1);
     CHECK_EQ(list.arenas[0].size, 16 * KIB);
 
     /* The initial size is page-rounded, and capped at max_block_size. */
     gomem_allocator *odd = gomem_allocator_create(5000);
-    CHECK(gomem_malloc(odd, 1) != NULL);
+    CHECK(gomem_alloc(odd, 1) != NULL);
     list = arenas_of(odd);
     CHECK_EQ(list.count, 1);
     CHECK_EQ(list.arenas[0].size, 8 * KIB);
     gomem_allocator_destroy(odd);
     gomem_allocator *huge = gomem_allocator_create(2 * GOMEM_DEFAULT_MAX_BLOCK);
-    CHECK(gomem_malloc(huge, 1) != NULL);
+    CHECK(gomem_alloc(huge, 1) != NULL);
     list = arenas_of(huge);
     CHECK_EQ(list.count, 1);
     CHECK_EQ(list.arenas[0].size, GOMEM_DEFAULT_MAX_BLOCK);
@@ -142,9 +142,9 @@ static void test_create_options(void) {
     /* A non-default alignment applies to every allocation. */
     gomem_allocator_options aligned64 = {.alignment = 64};
     gomem_allocator *d = gomem_allocator_create_ex(&aligned64);
-    uint8_t *r1 = gomem_malloc(d, 1);
-    uint8_t *r2 = gomem_malloc(d, 65);
-    uint8_t *r3 = gomem_malloc(d, 1);
+    uint8_t *r1 = gomem_alloc(d, 1);
+    uint8_t *r2 = gomem_alloc(d, 65);
+    uint8_t *r3 = gomem_alloc(d, 1);
     CHECK_EQ((uintptr_t)r1 % 64, 0);
     CHECK(r2 == r1 + 64);
     CHECK(r3 == r1 + 192);
@@ -161,15 +161,15 @@ static void test_create_options(void) {
 
 static void test_malloc_basics(void) {
     gomem_allocator *allocator = gomem_allocator_create(0);
-    CHECK(gomem_malloc(allocator, 0) == NULL);
-    CHECK(gomem_malloc(allocator, GOMEM_ARENA_LIMIT + 1) == NULL);
-    CHECK(gomem_malloc(allocator, SIZE_MAX) == NULL);
+    CHECK(gomem_alloc(allocator, 0) == NULL);
+    CHECK(gomem_alloc(allocator, GOMEM_ARENA_LIMIT + 1) == NULL);
+    CHECK(gomem_alloc(allocator, SIZE_MAX) == NULL);
     gomem_stats stats = stats_of(allocator);
     CHECK_EQ(stats.total_malloc, 0);
     CHECK_EQ(stats.arena_count, 0); /* nothing is mapped before the first request */
     CHECK_EQ(stats.footprint, 0);
 
-    uint8_t *one = gomem_malloc(allocator, 1);
+    uint8_t *one = gomem_alloc(allocator, 1);
     CHECK(one != NULL);
     *one = 0x5A;
     stats = stats_of(allocator);
@@ -188,11 +188,11 @@ static void test_malloc_basics(void) {
 static void test_growth(void) {
     gomem_allocator_options options = {.initial_size = 16 * KIB, .max_block_size = 64 * KIB};
     gomem_allocator *allocator = gomem_allocator_create_ex(&options);
-    uint8_t *a = gomem_malloc(allocator, 16 * KIB); /* fills the first arena exactly */
-    uint8_t *b = gomem_malloc(allocator, 16 * KIB); /* a second arena of 32 KiB */
-    uint8_t *c = gomem_malloc(allocator, 32 * KIB); /* does not fit the 16 KiB left: 64 KiB */
-    uint8_t *d = gomem_malloc(allocator, 64 * KIB); /* capped at max_block: 64 KiB */
-    uint8_t *e = gomem_malloc(allocator, 16 * KIB); /* fits the second arena's rest */
+    uint8_t *a = gomem_alloc(allocator, 16 * KIB); /* fills the first arena exactly */
+    uint8_t *b = gomem_alloc(allocator, 16 * KIB); /* a second arena of 32 KiB */
+    uint8_t *c = gomem_alloc(allocator, 32 * KIB); /* does not fit the 16 KiB left: 64 KiB */
+    uint8_t *d = gomem_alloc(allocator, 64 * KIB); /* capped at max_block: 64 KiB */
+    uint8_t *e = gomem_alloc(allocator, 16 * KIB); /* fits the second arena's rest */
     CHECK(a && b && c && d && e);
     if (!(a && b && c && d && e)) return;
     memset(a, 1, 16 * KIB);
@@ -224,7 +224,7 @@ static void test_growth(void) {
     CHECK_EQ(stats.live, 144 * KIB);
     CHECK(stats.metadata >= page());
     /* A request of exactly max_block_size still goes to an ordinary arena. */
-    uint8_t *f = gomem_malloc(allocator, 64 * KIB);
+    uint8_t *f = gomem_alloc(allocator, 64 * KIB);
     list = arenas_of(allocator);
     CHECK_EQ(list.count, 5);
     CHECK(arena_holding(&list, f) != NULL && !arena_holding(&list, f)->dedicated);
@@ -241,12 +241,12 @@ static void test_growth(void) {
 static void test_dedicated(void) {
     gomem_allocator_options options = {.initial_size = 16 * KIB, .max_block_size = 64 * KIB};
     gomem_allocator *allocator = gomem_allocator_create_ex(&options);
-    uint8_t *small = gomem_malloc(allocator, 100);
+    uint8_t *small = gomem_alloc(allocator, 100);
     size_t held = gomem_page_bytes_held();
     gomem_stats before = stats_of(allocator);
 
     /* One byte above max_block_size: a region of its own, released on free. */
-    uint8_t *big = gomem_malloc(allocator, 64 * KIB + 1);
+    uint8_t *big = gomem_alloc(allocator, 64 * KIB + 1);
     CHECK(big != NULL);
     if (big == NULL) return;
     memset(big, 7, 64 * KIB + 1);
@@ -273,8 +273,8 @@ static void test_dedicated(void) {
 
     /* "A region of its own": small requests made while a dedicated region (with slack after
      * page rounding) is live must not be placed in it, or it could not be released on free. */
-    big = gomem_malloc(allocator, 64 * KIB + 1);
-    uint8_t *small2 = gomem_malloc(allocator, 16);
+    big = gomem_alloc(allocator, 64 * KIB + 1);
+    uint8_t *small2 = gomem_alloc(allocator, 16);
     CHECK(big != NULL && small2 != NULL);
     list = arenas_of(allocator);
     info = arena_holding(&list, small2);
@@ -286,7 +286,7 @@ static void test_dedicated(void) {
 
     /* Freed in three segments (middle first): released only with the last byte. */
     size_t size = 200 * KIB + 5;
-    big = gomem_malloc(allocator, size);
+    big = gomem_alloc(allocator, size);
     CHECK(big != NULL);
     if (big == NULL) return;
     memset(big, 8, size);
@@ -307,8 +307,8 @@ static void test_dedicated(void) {
     CHECK_STATUS(gomem_free(allocator, big, 1), GOMEM_ERR_FOREIGN_POINTER);
 
     /* Two dedicated regions at once, freed in the other order. */
-    uint8_t *x = gomem_malloc(allocator, 100 * KIB);
-    uint8_t *y = gomem_malloc(allocator, 300 * KIB);
+    uint8_t *x = gomem_alloc(allocator, 100 * KIB);
+    uint8_t *y = gomem_alloc(allocator, 300 * KIB);
     CHECK(x && y);
     CHECK_EQ(stats_of(allocator).arena_count, 3);
     CHECK(gomem_allocator_invariants_hold(allocator));
@@ -324,7 +324,7 @@ static void test_dedicated(void) {
 /* GoMem's README example: free a 1 KiB allocation in three pieces. */
 static void test_segmented_free(void) {
     gomem_allocator *allocator = gomem_allocator_create(0);
-    uint8_t *buf = gomem_malloc(allocator, 1024);
+    uint8_t *buf = gomem_alloc(allocator, 1024);
     CHECK(buf != NULL);
     memset(buf, 0x33, 1024);
     CHECK_STATUS(gomem_free(allocator, buf, 256), GOMEM_OK);
@@ -344,10 +344,10 @@ static void test_segmented_free(void) {
     CHECK_EQ(list.count, 1);
     CHECK_EQ(list.arenas[0].free_bytes, list.arenas[0].size);
     /* The same bytes come back. */
-    CHECK(gomem_malloc(allocator, 1024) == buf);
+    CHECK(gomem_alloc(allocator, 1024) == buf);
 
     /* Middle first, then the sides, down to single bytes. */
-    uint8_t *m = gomem_malloc(allocator, 64);
+    uint8_t *m = gomem_alloc(allocator, 64);
     CHECK_STATUS(gomem_free(allocator, m + 20, 24), GOMEM_OK);
     CHECK_STATUS(gomem_free(allocator, m + 63, 1), GOMEM_OK);
     CHECK_STATUS(gomem_free(allocator, m, 1), GOMEM_OK);
@@ -363,7 +363,7 @@ static void test_segmented_free(void) {
 
 static void test_free_rest(void) {
     gomem_allocator *allocator = gomem_allocator_create(0);
-    uint8_t *buf = gomem_malloc(allocator, 100);
+    uint8_t *buf = gomem_alloc(allocator, 100);
     size_t size = 100;
     CHECK_STATUS(gomem_free_rest(allocator, buf, &size, 40), GOMEM_OK);
     CHECK_EQ(size, 40);
@@ -506,7 +506,7 @@ static void test_borrow(void) {
     CHECK_EQ(stats.total_malloc, 0);
     CHECK_EQ(stats.live, 0);
     CHECK(gomem_allocator_invariants_hold(allocator));
-    uint8_t *taken = gomem_malloc(allocator, 100);
+    uint8_t *taken = gomem_alloc(allocator, 100);
     CHECK(taken == borrowed);
 
     /* Nothing changed in between: same answer, twice. */
@@ -516,16 +516,16 @@ static void test_borrow(void) {
     stats = stats_of(allocator);
     CHECK_EQ(stats.total_malloc, 100);
     CHECK_EQ(stats.live, 100);
-    CHECK(gomem_malloc(allocator, 500) == b1);
+    CHECK(gomem_alloc(allocator, 500) == b1);
 
     /* A borrow that does not fit the current arenas. */
-    uint8_t *filler = gomem_malloc(allocator, 16 * KIB - 600 - 8);
+    uint8_t *filler = gomem_alloc(allocator, 16 * KIB - 600 - 8);
     CHECK(filler != NULL);
     uint8_t *b3 = gomem_borrow(allocator, 20 * KIB);
     CHECK(b3 != NULL);
     if (b3 != NULL) memset(b3, 3, 20 * KIB);
     CHECK_EQ(stats_of(allocator).live, 16 * KIB - 8);
-    CHECK(gomem_malloc(allocator, 20 * KIB) == b3);
+    CHECK(gomem_alloc(allocator, 20 * KIB) == b3);
     CHECK(gomem_allocator_invariants_hold(allocator));
 
     /* Above max_block_size: NULL (as GoMem's Borrow), and nothing is left behind. */
@@ -544,9 +544,9 @@ static void test_trim(void) {
     gomem_allocator_options options = {.initial_size = 16 * KIB, .max_block_size = 64 * KIB};
     gomem_allocator *allocator = gomem_allocator_create_ex(&options);
     CHECK_EQ(gomem_trim(allocator), 0); /* nothing to release */
-    uint8_t *a = gomem_malloc(allocator, 16 * KIB);
-    uint8_t *b = gomem_malloc(allocator, 32 * KIB);
-    uint8_t *c = gomem_malloc(allocator, 64 * KIB);
+    uint8_t *a = gomem_alloc(allocator, 16 * KIB);
+    uint8_t *b = gomem_alloc(allocator, 32 * KIB);
+    uint8_t *c = gomem_alloc(allocator, 64 * KIB);
     CHECK(a && b && c);
     CHECK_EQ(stats_of(allocator).arena_count, 3);
     CHECK_EQ(gomem_trim(allocator), 0); /* all in use */
@@ -572,7 +572,7 @@ static void test_trim(void) {
     CHECK_EQ(stats.footprint, 0);
     CHECK(gomem_allocator_invariants_hold(allocator));
     /* Usable after: growth starts again from the initial size. */
-    uint8_t *d = gomem_malloc(allocator, 100);
+    uint8_t *d = gomem_alloc(allocator, 100);
     CHECK(d != NULL);
     arena_list list = arenas_of(allocator);
     CHECK_EQ(list.count, 1);
@@ -585,8 +585,8 @@ static void test_recycle(void) {
     size_t held_start = gomem_page_bytes_held();
     gomem_allocator_options options = {.initial_size = 16 * KIB, .max_block_size = 64 * KIB};
     gomem_allocator *allocator = gomem_allocator_create_ex(&options);
-    for (int i = 0; i < 40; i++) CHECK(gomem_malloc(allocator, 3000) != NULL);
-    CHECK(gomem_malloc(allocator, 200 * KIB) != NULL); /* a dedicated region too */
+    for (int i = 0; i < 40; i++) CHECK(gomem_alloc(allocator, 3000) != NULL);
+    CHECK(gomem_alloc(allocator, 200 * KIB) != NULL); /* a dedicated region too */
     gomem_stats stats = stats_of(allocator);
     CHECK(stats.arena_count >= 3);
     size_t held_full = gomem_page_bytes_held();
@@ -601,7 +601,7 @@ static void test_recycle(void) {
     CHECK(gomem_page_bytes_held() < held_full);
     CHECK(gomem_allocator_invariants_hold(allocator));
     /* Usable after, from an arena of the initial size. */
-    uint8_t *p = gomem_malloc(allocator, 10);
+    uint8_t *p = gomem_alloc(allocator, 10);
     CHECK(p != NULL);
     if (p != NULL) memset(p, 9, 10);
     arena_list list = arenas_of(allocator);
@@ -627,21 +627,21 @@ static void test_compact(void) {
             .initial_size = 16 * KIB, .max_block_size = 64 * KIB, .compact = compact != 0};
         gomem_allocator *allocator = gomem_allocator_create_ex(&options);
         /* Within an arena: a hole at its start, the top block after b. */
-        uint8_t *a = gomem_malloc(allocator, 4 * KIB);
-        uint8_t *b = gomem_malloc(allocator, 4 * KIB);
+        uint8_t *a = gomem_alloc(allocator, 4 * KIB);
+        uint8_t *b = gomem_alloc(allocator, 4 * KIB);
         CHECK(a != NULL && b == a + 4 * KIB);
         CHECK_STATUS(gomem_free(allocator, a, 4 * KIB), GOMEM_OK);
-        uint8_t *c = gomem_malloc(allocator, 100);
+        uint8_t *c = gomem_alloc(allocator, 100);
         CHECK(c == (compact || !top_first ? a : b + 4 * KIB));
         CHECK_STATUS(gomem_free(allocator, c, 100), GOMEM_OK);
         CHECK_STATUS(gomem_free(allocator, b, 4 * KIB), GOMEM_OK);
         /* Across arenas: x fills most of the first, y needs a second one (which then served
          * last); once x is freed, a small request goes to the first arena only when compact. */
-        uint8_t *x = gomem_malloc(allocator, 12 * KIB);
-        uint8_t *y = gomem_malloc(allocator, 12 * KIB);
+        uint8_t *x = gomem_alloc(allocator, 12 * KIB);
+        uint8_t *y = gomem_alloc(allocator, 12 * KIB);
         CHECK(x == a && y != NULL && stats_of(allocator).arena_count == 2);
         CHECK_STATUS(gomem_free(allocator, x, 12 * KIB), GOMEM_OK);
-        uint8_t *z = gomem_malloc(allocator, 2 * KIB);
+        uint8_t *z = gomem_alloc(allocator, 2 * KIB);
         CHECK(compact ? z == a : (z >= y && z < y + 32 * KIB));
         CHECK(gomem_allocator_invariants_hold(allocator));
         gomem_allocator_destroy(allocator);
@@ -660,8 +660,8 @@ static void test_stats(void) {
     CHECK_EQ(stats.arena_count, 0);
     CHECK(stats.metadata > 0); /* the allocator struct itself */
     size_t metadata_empty = stats.metadata;
-    uint8_t *a = gomem_malloc(allocator, 1000);
-    uint8_t *b = gomem_malloc(allocator, 3);
+    uint8_t *a = gomem_alloc(allocator, 1000);
+    uint8_t *b = gomem_alloc(allocator, 3);
     stats = stats_of(allocator);
     CHECK_EQ(stats.total_malloc, 1003);
     CHECK_EQ(stats.live, 1003);
@@ -675,7 +675,7 @@ static void test_stats(void) {
     CHECK_EQ(stats.live, 983);
     /* Failed calls count nothing. */
     CHECK_STATUS(gomem_free(allocator, a + 10, 20), GOMEM_ERR_DOUBLE_FREE);
-    CHECK(gomem_malloc(allocator, 0) == NULL);
+    CHECK(gomem_alloc(allocator, 0) == NULL);
     gomem_stats after = stats_of(allocator);
     CHECK(same_stats(&stats, &after));
     CHECK_STATUS(gomem_free(allocator, a, 10), GOMEM_OK);
@@ -688,7 +688,7 @@ static void test_stats(void) {
     CHECK_EQ(stats.peak_live, 1003); /* the high-water mark stays */
     CHECK_EQ(stats.footprint, 16 * KIB); /* arenas stay until trim */
     /* Growing in place counts towards the peak; a new peak needs more live bytes than the last. */
-    uint8_t *c = gomem_malloc(allocator, 500);
+    uint8_t *c = gomem_alloc(allocator, 500);
     CHECK_STATUS(gomem_grow_in_place(allocator, c, 500, 900), GOMEM_OK);
     CHECK_EQ(stats_of(allocator).peak_live, 1003);
     CHECK_STATUS(gomem_grow_in_place(allocator, c, 900, 1100), GOMEM_OK);
@@ -703,8 +703,8 @@ static void test_stats(void) {
 static void test_owns(void) {
     gomem_allocator *allocator = gomem_allocator_create(0);
     gomem_allocator *other = gomem_allocator_create(0);
-    uint8_t *p = gomem_malloc(allocator, 100);
-    uint8_t *q = gomem_malloc(other, 100);
+    uint8_t *p = gomem_alloc(allocator, 100);
+    uint8_t *q = gomem_alloc(other, 100);
     arena_list list = arenas_of(allocator);
     uint8_t *base = list.arenas[0].base;
     size_t size = list.arenas[0].size;
@@ -730,10 +730,10 @@ static void test_errors(void) {
     gomem_allocator_options options = {.initial_size = 16 * KIB, .max_block_size = 64 * KIB};
     gomem_allocator *allocator = gomem_allocator_create_ex(&options);
     gomem_allocator *other = gomem_allocator_create(0);
-    uint8_t *whole = gomem_malloc(allocator, 16 * KIB); /* fills the first arena */
-    uint8_t *p = gomem_malloc(allocator, 512);
-    uint8_t *big = gomem_malloc(allocator, 100 * KIB); /* dedicated */
-    uint8_t *q = gomem_malloc(other, 64);
+    uint8_t *whole = gomem_alloc(allocator, 16 * KIB); /* fills the first arena */
+    uint8_t *p = gomem_alloc(allocator, 512);
+    uint8_t *big = gomem_alloc(allocator, 100 * KIB); /* dedicated */
+    uint8_t *q = gomem_alloc(other, 64);
     CHECK(whole && p && big && q);
     CHECK_STATUS(gomem_free(allocator, p + 128, 128), GOMEM_OK); /* a hole */
     gomem_stats before = stats_of(allocator);
@@ -763,7 +763,7 @@ static void test_errors(void) {
         CHECK(same_stats(&before, &after));
         CHECK(gomem_allocator_invariants_hold(allocator));
         /* Serves a new request, which is then given back. */
-        uint8_t *fresh = gomem_malloc(allocator, 24);
+        uint8_t *fresh = gomem_alloc(allocator, 24);
         CHECK(fresh != NULL);
         if (fresh != NULL) {
             memset(fresh, 0xCC, 24);
@@ -801,7 +801,7 @@ static void test_out_of_memory(void) {
     gomem_allocator *allocator = capped_allocator(&buddy, 64 * KIB);
     CHECK(allocator != NULL);
     if (allocator == NULL) return;
-    uint8_t *first = gomem_malloc(allocator, 4096);
+    uint8_t *first = gomem_alloc(allocator, 4096);
     CHECK(first != NULL);
 
     /* At the cap no allocator can even be created, and the refusal holds nothing. */
@@ -817,7 +817,7 @@ static void test_out_of_memory(void) {
 
     /* A dedicated region over the cap: refused, nothing changes. */
     gomem_stats before = stats_of(allocator);
-    CHECK(gomem_malloc(allocator, 300 * KIB) == NULL);
+    CHECK(gomem_alloc(allocator, 300 * KIB) == NULL);
     gomem_stats after = stats_of(allocator);
     CHECK(same_stats(&before, &after));
     CHECK(gomem_allocator_invariants_hold(allocator));
@@ -827,7 +827,7 @@ static void test_out_of_memory(void) {
     static uint8_t *chunks[MAX_CHUNKS];
     size_t count = 0;
     while (count < MAX_CHUNKS) {
-        uint8_t *chunk = gomem_malloc(allocator, 4096);
+        uint8_t *chunk = gomem_alloc(allocator, 4096);
         if (chunk == NULL) break;
         memset(chunk, (int)(count & 0xFF), 4096);
         chunks[count++] = chunk;
@@ -838,15 +838,15 @@ static void test_out_of_memory(void) {
     CHECK(gomem_allocator_invariants_hold(allocator));
     before = stats_of(allocator);
     CHECK_EQ(before.live, (count + 1) * 4096);
-    CHECK(gomem_malloc(allocator, 4096) == NULL); /* still capped, still unchanged */
-    CHECK(gomem_malloc(allocator, 1) == NULL);
+    CHECK(gomem_alloc(allocator, 4096) == NULL); /* still capped, still unchanged */
+    CHECK(gomem_alloc(allocator, 1) == NULL);
     after = stats_of(allocator);
     CHECK(same_stats(&before, &after));
 
     /* Freeing makes room again without new pages. */
     if (count > 3) {
         CHECK_STATUS(gomem_free(allocator, chunks[3], 4096), GOMEM_OK);
-        uint8_t *again = gomem_malloc(allocator, 4096);
+        uint8_t *again = gomem_alloc(allocator, 4096);
         CHECK(again == chunks[3]);
     }
     bool intact = true;
@@ -859,7 +859,7 @@ static void test_out_of_memory(void) {
     /* Lifting the cap lets it grow again. */
     gomem_set_page_limit(0);
     CHECK_EQ(gomem_page_limit(), 0);
-    uint8_t *more = gomem_malloc(allocator, 4096);
+    uint8_t *more = gomem_alloc(allocator, 4096);
     CHECK(more != NULL);
     for (size_t i = 0; i < count; i++) CHECK_STATUS(gomem_free(allocator, chunks[i], 4096), GOMEM_OK);
     if (more) CHECK_STATUS(gomem_free(allocator, more, 4096), GOMEM_OK);
@@ -882,7 +882,7 @@ static void test_limit_used_up(void) {
     size_t start = gomem_page_bytes_held(), room = 8u << 20;
     gomem_set_page_limit(start + room);
     size_t count = 0;
-    while (gomem_malloc(allocator, 1000) != NULL) count++;
+    while (gomem_alloc(allocator, 1000) != NULL) count++;
     size_t used = gomem_page_bytes_held() - start;
     CHECK(used <= room);
 #if GOMEM_BUDDY
@@ -904,7 +904,7 @@ static void test_free_needs_node(void) {
     gomem_allocator_options options = {.initial_size = 1024 * KIB, .max_block_size = 1024 * KIB};
     gomem_allocator *allocator = gomem_allocator_create_ex(&options);
     size_t span = 512 * KIB;
-    uint8_t *block = gomem_malloc(allocator, span);
+    uint8_t *block = gomem_alloc(allocator, span);
     CHECK(block != NULL);
     if (block == NULL) return;
     /* Freeze the page budget: the node pool can use only the capacity it has now. */
@@ -952,7 +952,7 @@ static void test_free_needs_node(void) {
     CHECK_EQ(stats_of(allocator).live, before.live - 32);
     /* A malloc from the front of a free block needs no node either. Both indexes prefer a
      * close fit: an exact 8-byte hole (or the front of [0,48), which is as good). */
-    uint8_t *refill = gomem_malloc(allocator, 8);
+    uint8_t *refill = gomem_alloc(allocator, 8);
     CHECK(refill != NULL);
     CHECK(refill == block || (refill > block && (size_t)(refill - block) % 32 == 8));
     CHECK_EQ(stats_of(allocator).live, before.live - 24);
@@ -1024,7 +1024,7 @@ static void test_random_walk(void) {
         if (live_count == 0 || (roll < 50 && live_count < MAX_LIVE)) {
             size_t len = roll < 2 ? test_rng_range(&rng, 128 * KIB + 1, 512 * KIB)
                                   : test_rng_range(&rng, 1, roll < 10 ? 32 * KIB : 512);
-            uint8_t *p = gomem_malloc(allocator, len);
+            uint8_t *p = gomem_alloc(allocator, len);
             if (p == NULL || (uintptr_t)p % 8 != 0 || !gomem_allocator_owns(allocator, p, len)) {
                 failures++;
                 continue;
@@ -1064,7 +1064,7 @@ static void test_random_walk(void) {
                 failures++;
             } else {
                 memset(b, 0, len); /* must not hit any live range */
-                uint8_t *m = gomem_malloc(allocator, len);
+                uint8_t *m = gomem_alloc(allocator, len);
                 if (m != b) failures++;
                 if (m != NULL) {
                     memset(m, 0x77, len);

@@ -72,9 +72,9 @@ static void test_create_sizes(void) {
     gomem_arena *largest = gomem_arena_create(GOMEM_ARENA_LIMIT - 1);
     if (largest != NULL) {
         CHECK_EQ(gomem_arena_size(largest), GOMEM_ARENA_LIMIT);
-        uint8_t *all = gomem_arena_malloc(largest, GOMEM_ARENA_LIMIT);
+        uint8_t *all = gomem_arena_alloc(largest, GOMEM_ARENA_LIMIT);
         CHECK(all == gomem_arena_base(largest));
-        CHECK(gomem_arena_malloc(largest, 1) == NULL);
+        CHECK(gomem_arena_alloc(largest, 1) == NULL);
         CHECK_STATUS(gomem_arena_free(largest, all + GOMEM_ARENA_LIMIT - 8, 8), GOMEM_OK);
         CHECK_STATUS(gomem_arena_free(largest, all + GOMEM_ARENA_LIMIT - 8, 9),
                      GOMEM_ERR_OUT_OF_RANGE);
@@ -88,19 +88,19 @@ static void test_create_sizes(void) {
 static void test_malloc_edges(void) {
     gomem_arena *arena = gomem_arena_create(page());
     uint8_t *base = gomem_arena_base(arena);
-    CHECK(gomem_arena_malloc(arena, 0) == NULL);
-    CHECK(gomem_arena_malloc(arena, page() + 1) == NULL);
-    CHECK(gomem_arena_malloc(arena, SIZE_MAX) == NULL);
+    CHECK(gomem_arena_alloc(arena, 0) == NULL);
+    CHECK(gomem_arena_alloc(arena, page() + 1) == NULL);
+    CHECK(gomem_arena_alloc(arena, SIZE_MAX) == NULL);
     CHECK(gomem_arena_find(arena, 0) == NULL);
     CHECK(gomem_arena_find(arena, page() + 1) == NULL);
     CHECK_EQ(arena_free(arena), page()); /* failures take nothing */
 
     /* Exact fit of the whole arena. */
-    uint8_t *all = gomem_arena_malloc(arena, page());
+    uint8_t *all = gomem_arena_alloc(arena, page());
     CHECK(all == base);
     CHECK_EQ(arena_free(arena), 0);
     CHECK_EQ(gomem_index_block_count(gomem_arena_index(arena)), 0);
-    CHECK(gomem_arena_malloc(arena, 1) == NULL);
+    CHECK(gomem_arena_alloc(arena, 1) == NULL);
     CHECK(gomem_arena_find(arena, 1) == NULL);
     memset(all, 0xA5, page());
     CHECK_STATUS(gomem_arena_free(arena, all, page()), GOMEM_OK);
@@ -108,10 +108,10 @@ static void test_malloc_edges(void) {
     CHECK_EQ(gomem_index_block_count(gomem_arena_index(arena)), 1);
 
     /* One byte, then 8-byte alignment of what follows (sizes are not rounded). */
-    uint8_t *a = gomem_arena_malloc(arena, 1);
-    uint8_t *b = gomem_arena_malloc(arena, 13);
-    uint8_t *c = gomem_arena_malloc(arena, 8);
-    uint8_t *d = gomem_arena_malloc(arena, 1);
+    uint8_t *a = gomem_arena_alloc(arena, 1);
+    uint8_t *b = gomem_arena_alloc(arena, 13);
+    uint8_t *c = gomem_arena_alloc(arena, 8);
+    uint8_t *d = gomem_arena_alloc(arena, 1);
     CHECK(a == base);
     CHECK(b == base + 8);
     CHECK(c == base + 24);
@@ -144,7 +144,7 @@ static void test_malloc_edges(void) {
     bool aligned = true;
     size_t taken = 0;
     for (size_t size = 1; size < 40; size++) {
-        uint8_t *p = gomem_arena_malloc(arena, size);
+        uint8_t *p = gomem_arena_alloc(arena, size);
         if (p == NULL) break;
         taken += size;
         if ((uintptr_t)p % GOMEM_DEFAULT_ALIGNMENT != 0) aligned = false;
@@ -163,13 +163,13 @@ static void test_find(void) {
     CHECK(first == base);
     CHECK_EQ(arena_free(arena), 2 * page()); /* find takes nothing */
     CHECK(gomem_arena_find(arena, 100) == first);
-    uint8_t *p = gomem_arena_malloc(arena, 100);
+    uint8_t *p = gomem_arena_alloc(arena, 100);
     CHECK(p == first);
     /* After a hole: find picks what malloc would. The first-fit and best-fit trees take the
      * hole; the default index takes the top block unless the hole is of the request's own size
      * class (gomem_index_alloc's contract). */
     bool top_first = (gomem_features() & GOMEM_FEATURE_TLSF) != 0;
-    uint8_t *q = gomem_arena_malloc(arena, 200);
+    uint8_t *q = gomem_arena_alloc(arena, 200);
     CHECK_STATUS(gomem_arena_free(arena, p, 100), GOMEM_OK);
     CHECK(gomem_arena_find(arena, 50) == (top_first ? q + 200 : base));
     CHECK(q == base + 104);
@@ -178,8 +178,8 @@ static void test_find(void) {
     uint8_t *big = gomem_arena_find(arena, 2 * page() - 304);
     CHECK(big == q + 200);
     size_t free_before = arena_free(arena);
-    CHECK(gomem_arena_malloc(arena, 105) == q + 200);
-    CHECK(gomem_arena_malloc(arena, 50) == (top_first ? q + 200 + 112 : base)); /* 8-aligned */
+    CHECK(gomem_arena_alloc(arena, 105) == q + 200);
+    CHECK(gomem_arena_alloc(arena, 50) == (top_first ? q + 200 + 112 : base)); /* 8-aligned */
     CHECK_EQ(arena_free(arena), free_before - 155);
     /* Too big for any block although the total would do. */
     CHECK(gomem_arena_find(arena, arena_free(arena)) == NULL);
@@ -190,10 +190,10 @@ static void test_find(void) {
 static void test_free_middle_and_joins(void) {
     gomem_arena *arena = gomem_arena_create(page());
     uint8_t *base = gomem_arena_base(arena);
-    uint8_t *a = gomem_arena_malloc(arena, 128);
-    uint8_t *b = gomem_arena_malloc(arena, 128);
-    uint8_t *c = gomem_arena_malloc(arena, 128);
-    uint8_t *d = gomem_arena_malloc(arena, 128);
+    uint8_t *a = gomem_arena_alloc(arena, 128);
+    uint8_t *b = gomem_arena_alloc(arena, 128);
+    uint8_t *c = gomem_arena_alloc(arena, 128);
+    uint8_t *d = gomem_arena_alloc(arena, 128);
     CHECK(a == base && b == base + 128 && c == base + 256 && d == base + 384);
     memset(a, 1, 512);
 
@@ -234,9 +234,9 @@ static void test_free_errors(void) {
     gomem_arena *arena = gomem_arena_create(page());
     gomem_arena *other = gomem_arena_create(page());
     uint8_t *base = gomem_arena_base(arena);
-    uint8_t *a = gomem_arena_malloc(arena, 256);
-    uint8_t *b = gomem_arena_malloc(arena, page() - 256);
-    uint8_t *foreign = gomem_arena_malloc(other, 64);
+    uint8_t *a = gomem_arena_alloc(arena, 256);
+    uint8_t *b = gomem_arena_alloc(arena, page() - 256);
+    uint8_t *foreign = gomem_arena_alloc(other, 64);
     CHECK(a == base && b == base + 256 && foreign != NULL);
     CHECK_STATUS(gomem_arena_free(arena, a + 64, 64), GOMEM_OK); /* hole [64, 128) */
     size_t free_before = arena_free(arena);
@@ -267,7 +267,7 @@ static void test_free_errors(void) {
 
     /* Still fully usable: the hole is served, then everything goes back, each allocation (or
      * piece of one) on its own. */
-    CHECK(gomem_arena_malloc(arena, 64) == a + 64);
+    CHECK(gomem_arena_alloc(arena, 64) == a + 64);
     CHECK_STATUS(gomem_arena_free(arena, base + page() - 10, 10), GOMEM_OK);
     CHECK_STATUS(gomem_arena_free(arena, a + 64, 64), GOMEM_OK);
     CHECK_STATUS(gomem_arena_free(arena, a, 64), GOMEM_OK);
@@ -314,7 +314,7 @@ static void test_lazy_reservation(void) {
     size_t metadata = GOMEM_HARDENED ? mib16 / 8 : 0;
     CHECK(after_create < before + metadata + ((size_t)2 << 20));
     /* Control: the measurement does see pages once they are written. */
-    uint8_t *all = gomem_arena_malloc(arena, mib16);
+    uint8_t *all = gomem_arena_alloc(arena, mib16);
     CHECK(all != NULL);
     if (all != NULL) {
         for (size_t i = 0; i < mib16; i += 4096) all[i] = 1;
@@ -348,7 +348,7 @@ static void test_random_shadow(void) {
         if (do_alloc) {
             size_t len = test_rng_range(&rng, 1, test_rng_next(&rng) % 8 == 0 ? 4096 : 300);
             uint8_t *found = gomem_arena_find(arena, len);
-            uint8_t *p = gomem_arena_malloc(arena, len);
+            uint8_t *p = gomem_arena_alloc(arena, len);
             if (found != p) bad_pointer++;
             if (p == NULL) continue;
             size_t offset = (size_t)(p - base);

@@ -397,20 +397,20 @@ static void test_allocator_on_buddy(void) {
     CHECK(a != NULL && b != NULL);
     if (a == NULL || b == NULL) return;
     CHECK_EQ(gomem_buddy_used_bytes(buddy), 0);
-    uint8_t *p = gomem_malloc(a, 100);
+    uint8_t *p = gomem_alloc(a, 100);
     CHECK(p != NULL);
     CHECK_EQ(gomem_buddy_used_bytes(buddy), 16 * KIB);
     CHECK(p >= base && p < base + pool);
-    uint8_t *q = gomem_malloc(b, 20 * KIB); /* b's first arena grows to hold it: 32 KiB */
+    uint8_t *q = gomem_alloc(b, 20 * KIB); /* b's first arena grows to hold it: 32 KiB */
     CHECK(q != NULL);
     CHECK_EQ(gomem_buddy_used_bytes(buddy), 48 * KIB);
-    uint8_t *r = gomem_malloc(a, 16 * KIB); /* a's next arena: 32 KiB */
+    uint8_t *r = gomem_alloc(a, 16 * KIB); /* a's next arena: 32 KiB */
     CHECK_EQ(gomem_buddy_used_bytes(buddy), 80 * KIB);
     memset(p, 1, 100);
     memset(q, 2, 20 * KIB);
     if (r != NULL) memset(r, 3, 16 * KIB);
     /* A dedicated request does not come from the buddy. */
-    uint8_t *big = gomem_malloc(a, 300 * KIB);
+    uint8_t *big = gomem_alloc(a, 300 * KIB);
     CHECK(big != NULL);
     CHECK_EQ(gomem_buddy_used_bytes(buddy), 80 * KIB);
     arena_sum sum = {0, 0, true, base, base + pool};
@@ -431,7 +431,7 @@ static void test_allocator_on_buddy(void) {
     CHECK_EQ(gomem_buddy_used_bytes(buddy), 0);
     CHECK(gomem_buddy_invariants_hold(buddy));
     /* a is still usable after the trim. */
-    uint8_t *s = gomem_malloc(a, 10);
+    uint8_t *s = gomem_alloc(a, 10);
     CHECK(s != NULL);
     CHECK_EQ(gomem_buddy_used_bytes(buddy), 16 * KIB);
     gomem_allocator_recycle(a);
@@ -443,7 +443,7 @@ static void test_allocator_on_buddy(void) {
     /* Without options.buddy, GOMEM_BUDDY allocators use the process-wide pool: still usable. */
     gomem_allocator *d = gomem_allocator_create(0);
     CHECK(d != NULL);
-    uint8_t *t = gomem_malloc(d, 1000);
+    uint8_t *t = gomem_alloc(d, 1000);
     CHECK(t != NULL);
     CHECK_STATUS(gomem_free(d, t, 1000), GOMEM_OK);
     gomem_allocator_destroy(d);

@@ -87,7 +87,7 @@ static void test_reset_forgets_boundaries(void) {
  * their contents in every build. */
 static void test_freed_bytes(void) {
     gomem_allocator *allocator = gomem_allocator_create(0);
-    uint8_t *p = gomem_malloc(allocator, 256);
+    uint8_t *p = gomem_alloc(allocator, 256);
     CHECK(p != NULL);
     if (p == NULL) return;
     memset(p, 0x11, 256);

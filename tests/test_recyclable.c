@@ -102,7 +102,7 @@ static void test_recycle_indexes(void) {
     CHECK_STATUS(gomem_memory_push_one(&rm.memory, foreign, sizeof foreign), GOMEM_OK);
     uint8_t *b = gomem_recyclable_next_n(&rm, 300);
     /* add_recycle_bytes: bytes the caller took from the same source next_n uses. */
-    uint8_t *c = disable_rm() ? malloc(50) : gomem_malloc(allocator, 50);
+    uint8_t *c = disable_rm() ? malloc(50) : gomem_alloc(allocator, 50);
     CHECK(a && b && c);
     if (!(a && b && c)) return;
     memset(a, 1, 100);
@@ -194,7 +194,7 @@ static void test_null_allocator(void) {
 
         /* Bytes from a real allocator, recorded with no allocator: forgotten, not freed. */
         gomem_allocator *allocator = gomem_allocator_create(0);
-        uint8_t *mine = gomem_malloc(allocator, 80);
+        uint8_t *mine = gomem_alloc(allocator, 80);
         CHECK_STATUS(gomem_recyclable_add_recycle_bytes(&rm, mine, 80), GOMEM_OK);
         CHECK_STATUS(gomem_recyclable_recycle(&rm), GOMEM_OK);
         CHECK_EQ(live_of(allocator), 80);

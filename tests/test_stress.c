@@ -61,7 +61,7 @@ static void test_scalable_random_walk(void) {
         unsigned action = (unsigned)test_rng_range(&rng, 0, 999);
         if (action < 450 && m.count + 2 < SLOTS) {
             size_t size = random_size(&rng, options.max_block_size);
-            uint8_t *data = gomem_malloc(allocator, size);
+            uint8_t *data = gomem_alloc(allocator, size);
             CHECK(data != NULL);
             if (data == NULL) break;
             CHECK(((uintptr_t)data & (GOMEM_DEFAULT_ALIGNMENT - 1)) == 0);

@@ -96,7 +96,7 @@ static void churn(worker *w, gomem_allocator *allocator, test_rng *rng, long ops
         if (count == 0 || (roll < 500 && count < MAX_LIVE)) {
             size_t len = roll < 2 ? big + test_rng_range(rng, 1, big)
                                   : test_rng_range(rng, 1, max_small);
-            uint8_t *p = gomem_malloc(allocator, len);
+            uint8_t *p = gomem_alloc(allocator, len);
             if (p == NULL) {
                 w->null_mallocs++;
                 continue;

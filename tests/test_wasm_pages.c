@@ -99,12 +99,12 @@ static void test_page_info(void) {
 /* Sizes the contract excludes are refused, never rounded or trapped on. */
 static void test_bad_sizes(void) {
     size_t before = memory_pages();
-    CHECK(gomem_page_alloc(0) == NULL);
-    CHECK(gomem_page_alloc(100) == NULL);
-    CHECK(gomem_page_alloc(4096 + 1) == NULL);
+    CHECK(gomem_platform_map(0) == NULL);
+    CHECK(gomem_platform_map(100) == NULL);
+    CHECK(gomem_platform_map(4096 + 1) == NULL);
     /* More than wasm32 can ever address: refused without growing. */
-    CHECK(gomem_page_alloc(SIZE_MAX - 4095) == NULL);
-    CHECK(gomem_page_alloc(GOMEM_ARENA_LIMIT) == NULL);
+    CHECK(gomem_platform_map(SIZE_MAX - 4095) == NULL);
+    CHECK(gomem_platform_map(GOMEM_ARENA_LIMIT) == NULL);
     CHECK_EQ(memory_pages(), before);
 }
 
@@ -153,7 +153,7 @@ static bool overlaps(const void *a, size_t a_len, const void *b, size_t b_len) {
  * before 2023 claims everything up to the current end of memory on its first malloc). */
 static void test_libc_heap_is_separate(void) {
     const size_t region_size = 1 * MIB;
-    uint8_t *region = gomem_page_alloc(region_size);
+    uint8_t *region = gomem_platform_map(region_size);
     CHECK(region != NULL);
     if (region == NULL) return;
     fill(region, region_size, 77);
@@ -168,7 +168,7 @@ static void test_libc_heap_is_separate(void) {
     }
     CHECK_EQ(damaged(region, region_size, 77), 0);
     for (size_t i = 0; i < 5; i++) free(blocks[i]);
-    gomem_page_free(region, region_size);
+    gomem_platform_unmap(region, region_size);
 }
 
 /* Regions are 4 KiB-granular pieces of the grown 64 KiB wasm pages: two hundred small regions
@@ -180,7 +180,7 @@ static void test_small_regions(void) {
     grow_log log = grow_log_start();
     size_t misaligned = 0;
     for (size_t i = 0; i < N; i++) {
-        regions[i] = gomem_page_alloc(4096);
+        regions[i] = gomem_platform_map(4096);
         CHECK(regions[i] != NULL);
         if (regions[i] == NULL) return;
         if ((uintptr_t)regions[i] % 4096 != 0) misaligned++;
@@ -207,12 +207,12 @@ static void test_small_regions(void) {
         regions[i] = regions[j];
         regions[j] = t;
     }
-    for (size_t i = 0; i < N; i++) gomem_page_free(regions[i], 4096);
+    for (size_t i = 0; i < N; i++) gomem_platform_unmap(regions[i], 4096);
     size_t before = memory_pages();
-    uint8_t *joined = gomem_page_alloc(N * 4096);
+    uint8_t *joined = gomem_platform_map(N * 4096);
     CHECK(joined != NULL);
     CHECK_EQ(memory_pages(), before);
-    if (joined != NULL) gomem_page_free(joined, N * 4096);
+    if (joined != NULL) gomem_platform_unmap(joined, N * 4096);
 }
 
 /* The worst pattern for a page-at-a-time source: one wasm page per request, 32 MiB of them.
@@ -223,7 +223,7 @@ static void test_page_requests_grow_in_steps(void) {
     grow_log log = grow_log_start();
     size_t count = 0, torn = 0;
     while (count < N && log.pages * WASM_PAGE < 32 * MIB) {
-        uint8_t *p = gomem_page_alloc(WASM_PAGE);
+        uint8_t *p = gomem_platform_map(WASM_PAGE);
         CHECK(p != NULL);
         if (p == NULL) break;
         fill(p, WASM_PAGE, (uint32_t)count);
@@ -241,7 +241,7 @@ static void test_page_requests_grow_in_steps(void) {
     size_t bad = 0;
     for (size_t i = 0; i < count; i++) {
         bad += damaged(regions[i], WASM_PAGE, (uint32_t)i);
-        gomem_page_free(regions[i], WASM_PAGE);
+        gomem_platform_unmap(regions[i], WASM_PAGE);
     }
     CHECK_EQ(bad, 0);
 }
@@ -261,7 +261,7 @@ static void test_growth_in_steps(void) {
         /* Mostly arena-sized requests, some above max_block_size (regions of their own). */
         size_t len = test_rng_next(&rng) % 8 == 0 ? test_rng_range(&rng, 5 * MIB, 9 * MIB)
                                                   : test_rng_range(&rng, 1, 2 * MIB);
-        uint8_t *p = gomem_malloc(a, len);
+        uint8_t *p = gomem_alloc(a, len);
         if (p == NULL) {
             failed++;
             break;
@@ -294,7 +294,7 @@ static size_t allocate_sequence(gomem_allocator *a, uint64_t seed, size_t total)
     while (requested < total && live_count < MAX_LIVE) {
         size_t len = test_rng_next(&rng) % 10 == 0 ? test_rng_range(&rng, 5 * MIB, 7 * MIB)
                                                    : test_rng_range(&rng, 64, 512 * KIB);
-        uint8_t *p = gomem_malloc(a, len);
+        uint8_t *p = gomem_alloc(a, len);
         if (p == NULL) {
             failed++;
             break;
@@ -352,7 +352,7 @@ static void test_merge_in_any_order(void) {
         size_t total = 0;
         for (int i = 0; i < 3; i++) {
             sizes[i] = test_rng_range(&rng, 1, 64) * 4096;
-            parts[i] = gomem_page_alloc(sizes[i]);
+            parts[i] = gomem_platform_map(sizes[i]);
             CHECK(parts[i] != NULL);
             if (parts[i] == NULL) return;
             total += sizes[i];
@@ -364,12 +364,12 @@ static void test_merge_in_any_order(void) {
             order[i] = order[j];
             order[j] = t;
         }
-        for (int i = 0; i < 3; i++) gomem_page_free(parts[order[i]], sizes[order[i]]);
-        uint8_t *whole = gomem_page_alloc(total);
+        for (int i = 0; i < 3; i++) gomem_platform_unmap(parts[order[i]], sizes[order[i]]);
+        uint8_t *whole = gomem_platform_map(total);
         CHECK(whole != NULL);
         if (whole == NULL) return;
         fill(whole, total, (uint32_t)round);
-        gomem_page_free(whole, total);
+        gomem_platform_unmap(whole, total);
         if (round == 0) pages = memory_pages();
     }
     CHECK_EQ(memory_pages(), pages);
@@ -409,14 +409,14 @@ static void test_out_of_memory(void) {
 
     /* More than the maximum at once: NULL, no trap, no growth. */
     size_t before = memory_pages();
-    CHECK(gomem_malloc(a, 40 * MIB) == NULL);
-    CHECK(gomem_page_alloc(40 * MIB) == NULL);
+    CHECK(gomem_alloc(a, 40 * MIB) == NULL);
+    CHECK(gomem_platform_map(40 * MIB) == NULL);
     CHECK_EQ(memory_pages(), before);
 
     /* Fill through the allocator until it fails. */
     size_t got = 0;
     for (int i = 0; i < 64; i++) {
-        uint8_t *p = gomem_malloc(a, 1 * MIB);
+        uint8_t *p = gomem_alloc(a, 1 * MIB);
         if (p == NULL) break;
         live_add(p, 1 * MIB);
         got += MIB;
@@ -436,7 +436,7 @@ static void test_out_of_memory(void) {
     size_t tail_count = 0;
     for (size_t piece = WASM_PAGE; piece >= 4096; piece /= 16) {
         while (tail_count < TAIL_MAX) {
-            uint8_t *p = gomem_page_alloc(piece);
+            uint8_t *p = gomem_platform_map(piece);
             if (p == NULL) break;
             fill(p, piece, (uint32_t)(1000 + tail_count));
             tail_size[tail_count] = piece;
@@ -447,11 +447,11 @@ static void test_out_of_memory(void) {
     CHECK_EQ(memory_pages(), OOM_MAX_PAGES);
 
     /* Exhausted: every path says NULL, none traps. */
-    CHECK(gomem_page_alloc(4096) == NULL);
-    CHECK(gomem_malloc(a, 1 * MIB) == NULL);
-    CHECK(gomem_malloc(a, 8 * MIB) == NULL);
+    CHECK(gomem_platform_map(4096) == NULL);
+    CHECK(gomem_alloc(a, 1 * MIB) == NULL);
+    CHECK(gomem_alloc(a, 8 * MIB) == NULL);
     gomem_allocator *b = gomem_allocator_create(0);
-    CHECK(b == NULL || gomem_malloc(b, 1 * MIB) == NULL);
+    CHECK(b == NULL || gomem_alloc(b, 1 * MIB) == NULL);
     gomem_allocator_destroy(b);
     CHECK(gomem_allocator_invariants_hold(a));
 
@@ -463,14 +463,14 @@ static void test_out_of_memory(void) {
     CHECK_EQ(bad, 0);
 
     /* Give back the page-source regions and half of the allocator's buffers: usable again. */
-    for (size_t i = 0; i < tail_count; i++) gomem_page_free(tail[i], tail_size[i]);
+    for (size_t i = 0; i < tail_count; i++) gomem_platform_unmap(tail[i], tail_size[i]);
     for (size_t i = 0; i < allocator_buffers; i += 2) {
         CHECK_STATUS(gomem_free(a, live[i].p, live[i].len), GOMEM_OK);
         live[i].len = 0;
     }
     size_t again = 0;
     for (size_t i = 0; i < allocator_buffers; i += 2) {
-        uint8_t *p = gomem_malloc(a, 1 * MIB);
+        uint8_t *p = gomem_alloc(a, 1 * MIB);
         if (p == NULL) break;
         fill(p, MIB, (uint32_t)(5000 + i));
         live[i] = (live_buf){p, MIB, (uint32_t)(5000 + i)};
@@ -490,7 +490,7 @@ static void test_out_of_memory(void) {
     gomem_allocator *c = gomem_allocator_create(0);
     CHECK(c != NULL);
     if (c == NULL) return;
-    uint8_t *big = gomem_malloc(c, 16 * MIB);
+    uint8_t *big = gomem_alloc(c, 16 * MIB);
     CHECK(big != NULL);
     if (big != NULL) {
         fill(big, 16 * MIB, 9);

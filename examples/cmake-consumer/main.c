@@ -4,7 +4,7 @@
 
 int main(void) {
     gomem_allocator *allocator = gomem_allocator_create(0);
-    unsigned char *buf = allocator ? gomem_malloc(allocator, 1024) : NULL;
+    unsigned char *buf = allocator ? gomem_alloc(allocator, 1024) : NULL;
     int ok = buf != NULL && gomem_free(allocator, buf + 256, 256) == GOMEM_OK &&
              gomem_free(allocator, buf, 256) == GOMEM_OK &&
              gomem_free(allocator, buf + 512, 512) == GOMEM_OK &&

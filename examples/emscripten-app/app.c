@@ -1,7 +1,7 @@
 /*
  * app.c - an Emscripten program that links libgomem.a next to its own libc malloc and uses both
  * at once, the way a real app does: thousands of interleaved operations on random sizes (malloc,
- * calloc, realloc, free; gomem_malloc, segmented gomem_free, gomem_free_rest, gomem_trim), every
+ * calloc, realloc, free; gomem_alloc, segmented gomem_free, gomem_free_rest, gomem_trim), every
  * live block of both allocators filled with a pattern and every byte of it checked again before it
  * is freed and in periodic sweeps, plus a check that no two live blocks overlap.
  *
@@ -203,14 +203,14 @@ static void op_realloc(worker *w) {
     fill(b, kept);
 }
 
-static void op_gomem_malloc(worker *w) {
+static void op_gomem_alloc(worker *w) {
     block *b = find_slot(w, EMPTY);
     if (b == NULL) return;
     size_t len = random_size(w);
-    uint8_t *data = gomem_malloc(w->gomem, len);
+    uint8_t *data = gomem_alloc(w->gomem, len);
     w->gomem_ops++;
     if (data == NULL) {
-        fail(w, "gomem_malloc returned NULL with memory growth on");
+        fail(w, "gomem_alloc returned NULL with memory growth on");
         return;
     }
     add_block(w, b, data, len, FROM_GOMEM);
@@ -331,7 +331,7 @@ static void *run_worker(void *arg) {
         if (r < 20) op_malloc(w, false);
         else if (r < 25) op_malloc(w, true);
         else if (r < 30) op_realloc(w);
-        else if (r < 45) op_gomem_malloc(w);
+        else if (r < 45) op_gomem_alloc(w);
         else if (r < 70) op_gomem_free(w);
         else if (r < 75) op_gomem_free_rest(w);
         else if (r < 95) {

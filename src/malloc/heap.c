@@ -67,10 +67,10 @@ static pthread_once_t fork_handlers_once = PTHREAD_ONCE_INIT;
 static void before_fork(void) {
     gomem_lock_acquire(&heap.lock);
     if (heap.allocator != NULL) gomem_allocator_hold(heap.allocator);
-    gomem_page_fork_hold();
+    gomem_platform_fork_hold();
 }
 static void after_fork_parent(void) {
-    gomem_page_fork_release();
+    gomem_platform_fork_release();
     if (heap.allocator != NULL) gomem_allocator_release_hold(heap.allocator);
     gomem_lock_release(&heap.lock);
 }
@@ -215,7 +215,7 @@ static uint8_t *take_any_locked(gomem_allocator *allocator, size_t size) {
         if (give_back_kept_locked() && (bytes = gomem_malloc_within(allocator, size)) != NULL)
             return bytes;
     }
-    return gomem_malloc(allocator, size);
+    return gomem_alloc(allocator, size);
 }
 
 /* `size` bytes (a multiple of BLOCK_ALIGN) for blocks, starting where the layout puts a block.

@@ -80,7 +80,7 @@ static void free_null_pointer(fixture *fx) {
 }
 
 static void free_length_0(fixture *fx) {
-    uint8_t *p = gomem_malloc(fx->a, 32);
+    uint8_t *p = gomem_alloc(fx->a, 32);
     gomem_stats before = stats_of(fx->a);
     note_status(fx, gomem_free(fx->a, p, 0));
     CHECK(same_stats(before, stats_of(fx->a)));
@@ -104,7 +104,7 @@ static void free_global_pointer(fixture *fx) {
 
 static void free_other_allocators_pointer(fixture *fx) {
     gomem_allocator *other = gomem_allocator_create(0);
-    uint8_t *p = gomem_malloc(other, 100);
+    uint8_t *p = gomem_alloc(other, 100);
     CHECK(p != NULL);
     gomem_stats before = stats_of(fx->a), other_before = stats_of(other);
     note_status(fx, gomem_free(fx->a, p, 100));
@@ -117,7 +117,7 @@ static void free_other_allocators_pointer(fixture *fx) {
 
 static void free_one_past_arena(fixture *fx) {
     gomem_allocator *a = gomem_allocator_create(0);
-    uint8_t *p = gomem_malloc(a, 64);
+    uint8_t *p = gomem_alloc(a, 64);
     gomem_arena_info arena = {0};
     gomem_allocator_arenas(a, first_arena, &arena);
     gomem_stats before = stats_of(a);
@@ -132,7 +132,7 @@ static void free_one_past_arena(fixture *fx) {
 /* A range that starts in the arena's last bytes and runs past its end. */
 static void free_runs_past_arena_end(fixture *fx) {
     gomem_allocator *a = gomem_allocator_create(0);
-    uint8_t *p = gomem_malloc(a, 64);
+    uint8_t *p = gomem_alloc(a, 64);
     gomem_arena_info arena = {0};
     gomem_allocator_arenas(a, first_arena, &arena);
     gomem_stats before = stats_of(a);
@@ -145,7 +145,7 @@ static void free_runs_past_arena_end(fixture *fx) {
 }
 
 static void free_size_max(fixture *fx) {
-    uint8_t *p = gomem_malloc(fx->a, 64);
+    uint8_t *p = gomem_alloc(fx->a, 64);
     gomem_stats before = stats_of(fx->a);
     note_status(fx, gomem_free(fx->a, p, SIZE_MAX));
     note_status(fx, gomem_free(fx->a, p + 8, SIZE_MAX - 4)); /* end wraps past address 0 */
@@ -154,7 +154,7 @@ static void free_size_max(fixture *fx) {
 }
 
 static void double_free_whole(fixture *fx) {
-    uint8_t *p = gomem_malloc(fx->a, 200);
+    uint8_t *p = gomem_alloc(fx->a, 200);
     CHECK_STATUS(gomem_free(fx->a, p, 200), GOMEM_OK);
     gomem_stats before = stats_of(fx->a);
     note_status(fx, gomem_free(fx->a, p, 200));
@@ -163,7 +163,7 @@ static void double_free_whole(fixture *fx) {
 
 /* Half freed, then the whole: some byte is already free, so nothing changes. */
 static void double_free_partial(fixture *fx) {
-    uint8_t *p = gomem_malloc(fx->a, 256);
+    uint8_t *p = gomem_alloc(fx->a, 256);
     CHECK_STATUS(gomem_free(fx->a, p + 64, 64), GOMEM_OK);
     gomem_stats before = stats_of(fx->a);
     note_status(fx, gomem_free(fx->a, p, 256));
@@ -188,8 +188,8 @@ static void double_free_partial(fixture *fx) {
 #endif
 static void free_straddling_two_live(fixture *fx) {
     gomem_allocator *a = gomem_allocator_create(0);
-    uint8_t *x = gomem_malloc(a, 64);
-    uint8_t *y = gomem_malloc(a, 64);
+    uint8_t *x = gomem_alloc(a, 64);
+    uint8_t *y = gomem_alloc(a, 64);
     CHECK(y == x + 64); /* first fit in a fresh arena: back to back */
     gomem_stats before = stats_of(a);
     note_status(fx, gomem_free(a, x + 48, 32));
@@ -216,8 +216,8 @@ static void free_straddling_two_live(fixture *fx) {
 /* The same straddle once the first allocation is freed: its bytes are free, so it is detected. */
 static void free_straddling_freed_and_live(fixture *fx) {
     gomem_allocator *a = gomem_allocator_create(0);
-    uint8_t *x = gomem_malloc(a, 64);
-    uint8_t *y = gomem_malloc(a, 64);
+    uint8_t *x = gomem_alloc(a, 64);
+    uint8_t *y = gomem_alloc(a, 64);
     CHECK(y == x + 64);
     CHECK_STATUS(gomem_free(a, x, 64), GOMEM_OK);
     gomem_stats before = stats_of(a);
@@ -232,32 +232,32 @@ static void free_straddling_freed_and_live(fixture *fx) {
 
 static void malloc_size_0(fixture *fx) {
     gomem_stats before = stats_of(fx->a);
-    note_ptr(fx, gomem_malloc(fx->a, 0));
+    note_ptr(fx, gomem_alloc(fx->a, 0));
     note_ptr(fx, gomem_borrow(fx->a, 0));
     CHECK(same_stats(before, stats_of(fx->a)));
 }
 
 static void malloc_size_max(fixture *fx) {
     gomem_stats before = stats_of(fx->a);
-    note_ptr(fx, gomem_malloc(fx->a, SIZE_MAX));
+    note_ptr(fx, gomem_alloc(fx->a, SIZE_MAX));
     note_ptr(fx, gomem_borrow(fx->a, SIZE_MAX));
     CHECK(same_stats(before, stats_of(fx->a)));
 }
 
 static void malloc_arena_limit_plus_1(fixture *fx) {
     gomem_stats before = stats_of(fx->a);
-    note_ptr(fx, gomem_malloc(fx->a, GOMEM_ARENA_LIMIT + 1));
+    note_ptr(fx, gomem_alloc(fx->a, GOMEM_ARENA_LIMIT + 1));
     CHECK(same_stats(before, stats_of(fx->a)));
 }
 
 /* Sizes that wrap to something small when rounded up to a page, or to a power of two. */
 static void malloc_page_round_overflow(fixture *fx) {
     gomem_stats before = stats_of(fx->a);
-    note_ptr(fx, gomem_malloc(fx->a, SIZE_MAX - page() + 2));
-    note_ptr(fx, gomem_malloc(fx->a, SIZE_MAX - 7));
+    note_ptr(fx, gomem_alloc(fx->a, SIZE_MAX - page() + 2));
+    note_ptr(fx, gomem_alloc(fx->a, SIZE_MAX - 7));
     /* Rounded to a power of two (buddy pools) this wraps to 0; on wasm32 it is a legal 2 GiB. */
     if ((SIZE_MAX >> 1) + 2 > GOMEM_ARENA_LIMIT)
-        note_ptr(fx, gomem_malloc(fx->a, (SIZE_MAX >> 1) + 2));
+        note_ptr(fx, gomem_alloc(fx->a, (SIZE_MAX >> 1) + 2));
     CHECK(same_stats(before, stats_of(fx->a)));
 }
 
@@ -299,7 +299,7 @@ static void create_max_block_out_of_range(fixture *fx) {
 /* ---- allocator: free_rest and read_into ------------------------------------------------------ */
 
 static void free_rest_keep_beyond(fixture *fx) {
-    uint8_t *p = gomem_malloc(fx->a, 100);
+    uint8_t *p = gomem_alloc(fx->a, 100);
     size_t size = 100;
     gomem_stats before = stats_of(fx->a);
     note_status(fx, gomem_free_rest(fx->a, p, &size, 101));
@@ -310,7 +310,7 @@ static void free_rest_keep_beyond(fixture *fx) {
 }
 
 static void free_rest_null_size(fixture *fx) {
-    uint8_t *p = gomem_malloc(fx->a, 100);
+    uint8_t *p = gomem_alloc(fx->a, 100);
     gomem_stats before = stats_of(fx->a);
     note_status(fx, gomem_free_rest(fx->a, p, NULL, 10));
     CHECK(same_stats(before, stats_of(fx->a)));
@@ -327,7 +327,7 @@ static void free_rest_foreign(fixture *fx) {
 }
 
 static void free_rest_after_free(fixture *fx) {
-    uint8_t *p = gomem_malloc(fx->a, 100);
+    uint8_t *p = gomem_alloc(fx->a, 100);
     size_t size = 100;
     CHECK_STATUS(gomem_free_rest(fx->a, p, &size, 40), GOMEM_OK);
     CHECK_EQ(size, 40);
@@ -398,7 +398,7 @@ static void read_into_size_max(fixture *fx) {
 
 static void arena_misuse(fixture *fx) {
     gomem_arena *arena = gomem_arena_create(16 * KIB);
-    uint8_t *p = gomem_arena_malloc(arena, 64);
+    uint8_t *p = gomem_arena_alloc(arena, 64);
     uint8_t local[16];
     size_t free_before = gomem_index_free_size(gomem_arena_index(arena));
     note_status(fx, gomem_arena_free(arena, local, sizeof local));
@@ -406,8 +406,8 @@ static void arena_misuse(fixture *fx) {
                                                 gomem_arena_size(arena), 1));
     note_status(fx, gomem_arena_free(arena, global_bytes, 1));
     CHECK_EQ(gomem_index_free_size(gomem_arena_index(arena)), free_before);
-    CHECK(gomem_arena_malloc(arena, 0) == NULL);
-    CHECK(gomem_arena_malloc(arena, SIZE_MAX) == NULL);
+    CHECK(gomem_arena_alloc(arena, 0) == NULL);
+    CHECK(gomem_arena_alloc(arena, SIZE_MAX) == NULL);
     CHECK_STATUS(gomem_arena_free(arena, p, 64), GOMEM_OK);
     CHECK_STATUS(gomem_arena_free(arena, p, 64), GOMEM_ERR_DOUBLE_FREE);
     CHECK(gomem_index_invariants_hold(gomem_arena_index(arena)));
@@ -576,7 +576,7 @@ static bool same_list(const gomem_memory *m, size_t count, size_t size) {
 static void memory_push_null_data(fixture *fx) {
     gomem_memory m;
     gomem_memory_init(&m, gomem_allocator_resize, fx->a);
-    uint8_t *p = gomem_malloc(fx->a, 10);
+    uint8_t *p = gomem_alloc(fx->a, 10);
     CHECK_STATUS(gomem_memory_push_one(&m, p, 10), GOMEM_OK);
     note_status(fx, gomem_memory_push_one(&m, NULL, 5));
     gomem_buf bufs[2] = {{p, 3}, {NULL, 4}};
@@ -701,8 +701,8 @@ static void two_buffers_make(two_buffers *t, gomem_allocator *a, const uint8_t *
     t->a = a;
     t->first_len = split;
     t->second_len = len - split;
-    t->first = split ? gomem_malloc(a, split) : NULL;
-    t->second = len - split ? gomem_malloc(a, len - split) : NULL;
+    t->first = split ? gomem_alloc(a, split) : NULL;
+    t->second = len - split ? gomem_alloc(a, len - split) : NULL;
     if (split) memcpy(t->first, bytes, split);
     if (len - split) memcpy(t->second, bytes + split, len - split);
     gomem_memory_init(&t->m, gomem_allocator_resize, a);
@@ -1029,7 +1029,7 @@ static const misuse catalogue[] = {
 /* After each misuse: the shared survivors still hold and still serve. */
 static bool survivors_fine(fixture *fx) {
     bool fine = gomem_allocator_invariants_hold(fx->a) && gomem_index_invariants_hold(fx->ix);
-    uint8_t *p = gomem_malloc(fx->a, 333);
+    uint8_t *p = gomem_alloc(fx->a, 333);
     fine = fine && p != NULL;
     if (p != NULL) {
         memset(p, 0xA5, 333);
@@ -1049,7 +1049,7 @@ int main(void) {
     uint8_t *keep[8];
     size_t keep_offsets[8];
     for (size_t i = 0; i < 8; i++) {
-        keep[i] = gomem_malloc(fx.a, 100 + 37 * i);
+        keep[i] = gomem_alloc(fx.a, 100 + 37 * i);
         CHECK_STATUS(gomem_index_alloc(fx.ix, 100 + 37 * i, 8, &keep_offsets[i]), GOMEM_OK);
     }
     size_t count = sizeof catalogue / sizeof catalogue[0];

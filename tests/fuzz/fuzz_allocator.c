@@ -371,7 +371,7 @@ static void check_fresh(world *w, uint8_t *p, size_t n, const char *what) {
 static void do_malloc(world *w, stream *s) {
     size_t n = pick_size(w, s);
     if (!room_for(w, n)) return;
-    uint8_t *p = gomem_malloc(w->a, n);
+    uint8_t *p = gomem_alloc(w->a, n);
     if (p == NULL) {
         if (!w->limited) FAIL("malloc(%zu) failed with no page limit", n);
         adopt_arenas(w); /* a failed growth may still have trimmed empty arenas */
@@ -672,7 +672,7 @@ static void do_comb(world *w, stream *s) {
     uintptr_t made[256];
     size_t made_count = 0;
     for (size_t i = 0; i < count && room_for(w, size); i++) {
-        uint8_t *p = gomem_malloc(w->a, size);
+        uint8_t *p = gomem_alloc(w->a, size);
         if (p == NULL) {
             if (!w->limited) FAIL("malloc(%zu) failed with no page limit", size);
             break;
@@ -892,8 +892,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (w.a == NULL) FAIL("create_ex failed for valid options");
     /* The allocator rounds max_block_size to pages; the model sizes requests from that. */
     if (w.options.max_block_size % 4096) w.options.max_block_size += 4096 - w.options.max_block_size % 4096;
-    if (gomem_malloc(w.a, 0) != NULL || gomem_malloc(w.a, GOMEM_ARENA_LIMIT + 1) != NULL ||
-        gomem_malloc(w.a, SIZE_MAX) != NULL || gomem_borrow(w.a, 0) != NULL)
+    if (gomem_alloc(w.a, 0) != NULL || gomem_alloc(w.a, GOMEM_ARENA_LIMIT + 1) != NULL ||
+        gomem_alloc(w.a, SIZE_MAX) != NULL || gomem_borrow(w.a, 0) != NULL)
         FAIL("a zero or oversized request returned a pointer");
     void *out = NULL;
     size_t out_len = 0;
@@ -902,7 +902,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FAIL("read_into accepted a zero size or a NULL callback");
     gomem_allocator_options other_options = {.initial_size = 4096, .buddy = buddy};
     w.other = gomem_allocator_create_ex(&other_options);
-    w.other_block = w.other ? gomem_malloc(w.other, 64) : NULL;
+    w.other_block = w.other ? gomem_alloc(w.other, 64) : NULL;
     if (w.other_block == NULL) FAIL("second allocator failed");
     w.heap_block = malloc(32);
     if (w.heap_block == NULL) FAIL("malloc failed");

@@ -362,7 +362,7 @@ static gomem_status call_find(const target *t, size_t size, size_t alignment, si
 
 static gomem_status call_alloc(target *t, size_t size, size_t alignment, size_t *offset) {
     if (t->arena == NULL) return gomem_index_alloc(t->index, size, alignment, offset);
-    void *p = gomem_arena_malloc(t->arena, size);
+    void *p = gomem_arena_alloc(t->arena, size);
     if (p == NULL) return GOMEM_ERR_NOMEM;
     *offset = (size_t)((uint8_t *)p - t->base);
     return GOMEM_OK;
@@ -641,7 +641,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (arena_size < request || arena_size > MAP_SIZE)
             FAIL("arena of %zu bytes for a request of %zu", arena_size, request);
         model_reset(&md, arena_size);
-        if (gomem_arena_malloc(t.arena, 0) != NULL) FAIL("arena_malloc(0) returned a pointer");
+        if (gomem_arena_alloc(t.arena, 0) != NULL) FAIL("arena_malloc(0) returned a pointer");
     } else {
         model_reset(&md, (size_t)v % MAX_INDEX_SIZE + 1);
         if (gomem_index_create(0) != NULL) FAIL("index_create(0) succeeded");

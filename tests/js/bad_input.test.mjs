@@ -267,17 +267,17 @@ for (const hardened of [false, true]) describe(`raw exports with JS numbers (${h
 
   function rawHealthy() {
     assert.ok(invariantsHold(), 'gomem_allocator_invariants_hold');
-    const ptr = exports.gomem_malloc(raw, 1000) >>> 0;
+    const ptr = exports.gomem_alloc(raw, 1000) >>> 0;
     assert.notEqual(ptr, 0);
     assert.equal(exports.gomem_free(raw, ptr, 1000), STATUS.OK);
     assert.ok(invariantsHold());
   }
 
   const entries = [
-    ['gomem_malloc(-1) (0xffffffff)', () => exports.gomem_malloc(raw, -1) >>> 0, 0],
-    ['gomem_malloc(NaN) (0)', () => exports.gomem_malloc(raw, NaN) >>> 0, 0],
-    ['gomem_malloc(2 ** 32) (0)', () => exports.gomem_malloc(raw, 2 ** 32) >>> 0, 0],
-    ['gomem_malloc(Infinity) (0)', () => exports.gomem_malloc(raw, Infinity) >>> 0, 0],
+    ['gomem_alloc(-1) (0xffffffff)', () => exports.gomem_alloc(raw, -1) >>> 0, 0],
+    ['gomem_alloc(NaN) (0)', () => exports.gomem_alloc(raw, NaN) >>> 0, 0],
+    ['gomem_alloc(2 ** 32) (0)', () => exports.gomem_alloc(raw, 2 ** 32) >>> 0, 0],
+    ['gomem_alloc(Infinity) (0)', () => exports.gomem_alloc(raw, Infinity) >>> 0, 0],
     ['gomem_free(p, -1) (0xffffffff bytes)', (p) => exports.gomem_free(raw, p, -1),
       STATUS.OUT_OF_RANGE],
     ['gomem_free(p, NaN) (0 bytes)', (p) => exports.gomem_free(raw, p, NaN), STATUS.INVALID_SIZE],
@@ -291,7 +291,7 @@ for (const hardened of [false, true]) describe(`raw exports with JS numbers (${h
   for (const [name, call, expected] of entries) {
     test(`${name}: ${expected === 0 ? 'NULL' : Object.keys(STATUS).find(
       (key) => STATUS[key] === expected)}`, () => {
-      const p = exports.gomem_malloc(raw, 64) >>> 0;
+      const p = exports.gomem_alloc(raw, 64) >>> 0;
       assert.notEqual(p, 0);
       assert.equal(call(p), expected);
       assert.equal(exports.gomem_free(raw, p, 64), STATUS.OK, 'the allocation was untouched');

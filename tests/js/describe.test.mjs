@@ -220,13 +220,13 @@ describe('gomem_wasm_describe (the C walk)', () => {
     const { exports } = gomem;
     const handle = exports.gomem_allocator_create(0) >>> 0;
     const blocks = [];
-    for (let i = 0; i < 10; i++) blocks.push(exports.gomem_malloc(handle, 24) >>> 0);
+    for (let i = 0; i < 10; i++) blocks.push(exports.gomem_alloc(handle, 24) >>> 0);
     for (let i = 0; i < 10; i += 2) assert.equal(exports.gomem_free(handle, blocks[i], 24), 0);
     // One arena: 20 bytes of gomem_arena_info, then (start, end) pairs: the five freed blocks,
     // merged with nothing (each lies between live ones), and the arena's untouched rest.
     const needed = exports.gomem_wasm_describe(handle, 0, 0) >>> 0;
     assert.equal(needed, 20 + 6 * 8);
-    const out = exports.gomem_malloc(handle, 256) >>> 0; // after the walk above: not in it
+    const out = exports.gomem_alloc(handle, 256) >>> 0; // after the walk above: not in it
     const after = exports.gomem_wasm_describe(handle, 0, 0) >>> 0;
     const bytes = () => new Uint8Array(gomem.memory.buffer, out, 256);
     for (const capacity of [0, 19, 20, 27, 28, after - 1, after, 256]) {

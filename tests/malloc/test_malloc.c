@@ -225,7 +225,7 @@ static void test_segmented_free_alongside(void) {
     gomem_allocator *heap = gomem_malloc_heap();
     CHECK(heap != NULL);
     unsigned char *m = malloc(5000);
-    unsigned char *g = gomem_malloc(heap, 3000);
+    unsigned char *g = gomem_alloc(heap, 3000);
     CHECK(m != NULL && g != NULL);
     if (g == NULL) return;
     memset(g, 3, 3000);

@@ -164,7 +164,7 @@ int main(void) {
                     (live <= target * 11 / 10 && (rng() & 1));
         if (grow) {
             size_t size = random_size();
-            uint8_t *p = gomem_malloc(a, size);
+            uint8_t *p = gomem_alloc(a, size);
             if (p == NULL) {
                 fail("malloc returned NULL", op);
             } else {
@@ -249,7 +249,7 @@ int main(void) {
     if (recycled_stats.footprint != 0) fail("footprint after recycle is not 0", ops);
     if (!gomem_allocator_invariants_hold(a)) fail("invariants hold after recycle", ops);
     /* Still usable after the soak and the recycle. */
-    void *again = gomem_malloc(a, 1000);
+    void *again = gomem_alloc(a, 1000);
     if (again == NULL || gomem_free(a, again, 1000) != GOMEM_OK) fail("malloc after recycle", ops);
     gomem_allocator_recycle(a);
     gomem_allocator_destroy(a);
