@@ -5,8 +5,7 @@
 # Both export their memory. Binaryen's wasm-opt -Oz then shrinks each into *.opt.wasm.
 set(GOMEM_MODULE_LINK_OPTIONS -Wl,--gc-sections -Wl,-z,stack-size=65536 -Wl,--max-memory=4294967296)
 
-# What the JS wrapper (js/*.mjs) calls, plus gomem_allocator_create for tests through
-# gomem.exports: exporting only these lets the linker drop the rest of the C API (the standalone
+# What the JS wrapper (js/*.mjs) calls: exporting only these lets the linker drop the rest of the C API (the standalone
 # index, arenas, buddy pools, most list functions), which the wrapper never reaches.
 # tests/js/exports.test.mjs checks that every exports.gomem_* the wrapper names is here. The
 # hardened module (no size budget) also exports gomem_allocator_invariants_hold, which the JS
@@ -14,7 +13,7 @@ set(GOMEM_MODULE_LINK_OPTIONS -Wl,--gc-sections -Wl,-z,stack-size=65536 -Wl,--ma
 set(GOMEM_MODULE_EXPORTS
   gomem_status_name gomem_status_message gomem_features gomem_page_source gomem_set_page_limit
   gomem_page_bytes_held
-  gomem_allocator_create gomem_allocator_create_ex gomem_allocator_destroy gomem_allocator_stats
+  gomem_allocator_create_ex gomem_allocator_destroy gomem_allocator_stats
   gomem_alloc gomem_free gomem_free_rest gomem_borrow gomem_trim
   gomem_recyclable_next_n gomem_recyclable_recycle
   gomem_memory_push_one gomem_memory_equal gomem_memory_reset

@@ -326,10 +326,15 @@ typedef bool (*gomem_arena_visitor)(void *context, const gomem_arena_info *arena
  * options at their defaults. NULL on out-of-memory or a size above GOMEM_ARENA_LIMIT. */
 gomem_allocator *gomem_allocator_create(size_t initial_size);
 
-/* Create with explicit options (NULL: all defaults). NULL on a bad option (alignment not a power
- * of two or above GOMEM_MAX_ALIGNMENT, max_block_size below the page size or above
- * GOMEM_ARENA_LIMIT) or out-of-memory. */
-gomem_allocator *gomem_allocator_create_ex(const gomem_allocator_options *options);
+/* Create with explicit options (NULL: all defaults). NULL when it cannot, and *status (when
+ * status is not NULL) says why: GOMEM_ERR_INVALID_ARGUMENT for an alignment that is not a power of
+ * two or is above GOMEM_MAX_ALIGNMENT, or a buddy pool in a build without GOMEM_BUDDY;
+ * GOMEM_ERR_INVALID_SIZE for a max_block_size below the page size or above GOMEM_ARENA_LIMIT, or
+ * an initial_size above GOMEM_ARENA_LIMIT; GOMEM_ERR_NOMEM when there is no memory for the
+ * allocator's own struct (or, with GOMEM_BUDDY, for the default pool). GOMEM_OK with the
+ * allocator. Arenas are added lazily, so this takes one page. O(1); thread-safe. */
+gomem_allocator *gomem_allocator_create_ex(const gomem_allocator_options *options,
+                                           gomem_status *status);
 
 /* Release every arena and the allocator. Every pointer it handed out becomes invalid. NULL is a
  * no-op. O(arenas + nodes). */

@@ -2,9 +2,8 @@
 // their free ranges, live and free bytes, fragmentation), from the C side's walk of its arenas
 // and of each arena's free-block index (gomem_wasm_describe in src/wasm_exports.c).
 //
-// What the C walk writes (see its contract): per arena, in the order the arenas were added, the
-// 20-byte gomem_arena_info (base at 0, size at 4, free_bytes at 8, dedicated at byte 12; the C
-// side asserts this layout at compile time), then the arena's free blocks in address order as
+// What the C walk writes (see its contract): per arena, in the order the arenas were added, its
+// gomem_arena_info (size and field offsets from runtime.layout.arenaInfo), then its free blocks in address order as
 // pairs of 32-bit offsets (start, end), as many as it takes to add up to free_bytes. It returns
 // the bytes the whole picture takes; when they did not fit, this file asks again with that much
 // room.
@@ -16,11 +15,6 @@
 // wasm memory (which detaches views, as any allocation does); the described allocator is not
 // touched.
 
-const INFO_BYTES = 20;
-const INFO_SIZE = 4;
-const INFO_FREE_BYTES = 8;
-const INFO_DEDICATED = 12;
-
 // runtime -> { handle, ptr, capacity }: the instance's own allocator and the buffer it lent.
 const buffers = new WeakMap();
 
@@ -28,7 +22,7 @@ const buffers = new WeakMap();
 function bufferFor(runtime, bytes) {
   let own = buffers.get(runtime);
   if (own === undefined) {
-    const handle = runtime.exports.gomem_allocator_create(0) >>> 0;
+    const handle = runtime.exports.gomem_allocator_create_ex(0, 0) >>> 0; // NULL: defaults
     if (handle === 0) throw runtime.fail(runtime.status.NOMEM, 'describeMemory');
     own = { handle, ptr: 0, capacity: 0 };
     buffers.set(runtime, own);
@@ -66,19 +60,19 @@ export function describeMemory(runtime, handle) {
     ({ ptr, capacity } = bufferFor(runtime, bytes));
     bytes = describe(handle, ptr, capacity) >>> 0;
   }
-  return parse(new DataView(runtime.buffer(), ptr, bytes));
+  return parse(new DataView(runtime.buffer(), ptr, bytes), runtime.layout.arenaInfo);
 }
 
-function parse(data) {
+function parse(data, info) {
   const arenas = [];
   let footprint = 0, freeTotal = 0, largestFree = 0, blocks = 0;
   for (let at = 0; at < data.byteLength;) {
-    if (at + INFO_BYTES > data.byteLength) corrupt('an arena record is cut short');
-    const base = data.getUint32(at, true);
-    const size = data.getUint32(at + INFO_SIZE, true);
-    const freeBytes = data.getUint32(at + INFO_FREE_BYTES, true);
-    const dedicated = data.getUint8(at + INFO_DEDICATED) !== 0;
-    at += INFO_BYTES;
+    if (at + info.bytes > data.byteLength) corrupt('an arena record is cut short');
+    const base = data.getUint32(at + info.base, true);
+    const size = data.getUint32(at + info.size, true);
+    const freeBytes = data.getUint32(at + info.freeBytes, true);
+    const dedicated = data.getUint8(at + info.dedicated) !== 0;
+    at += info.bytes;
     if (freeBytes > size) corrupt(`arena at ${base} has ${freeBytes} free of ${size} bytes`);
     const free = [];
     let counted = 0, previousEnd = -1, largest = 0;

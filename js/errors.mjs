@@ -5,9 +5,6 @@
 // `.code`, the C status name ("DOUBLE_FREE", "FOREIGN_POINTER", ...), or one of the wrapper's own
 // codes (STALE_VIEW, DESTROYED, FREED). Messages say what went wrong and what to do instead.
 
-/** Largest single allocation: arena offsets are 32-bit (GOMEM_ARENA_LIMIT in gomem.h). */
-export const ARENA_LIMIT = 0xfffff000;
-
 // The built-in kind for each code that has one: bad sizes and ranges are RangeErrors; an argument
 // of the wrong type, or a value no call could accept (an alignment of 3, unread past the start),
 // is a TypeError coded INVALID_ARGUMENT, as Node.js's ERR_INVALID_ARG_TYPE and
@@ -83,16 +80,16 @@ export function checkCount(value, what, min = 0) {
 
 /**
  * Checks the size of an allocation and returns it. Non-numbers are TypeErrors; NaN, fractions
- * and sizes below 1 are RangeErrors coded INVALID_SIZE; sizes above what wasm32 can hold are
- * RangeErrors coded NOMEM, since no amount of freeing could ever satisfy them.
+ * and sizes below 1 are RangeErrors coded INVALID_SIZE, as are sizes above `limit`, the largest
+ * single allocation (the module's GOMEM_ARENA_LIMIT, runtime.limits.arenaLimit): no amount of
+ * freeing could ever satisfy them, which callers can tell from NOMEM ("not now": memory could not
+ * grow this time).
  */
-export function checkSize(value, what) {
-  // Above ARENA_LIMIT no wasm32 memory can ever hold the request as one allocation: INVALID_SIZE
-  // ("never"), so callers can tell it from NOMEM ("not now": memory could not grow this time).
-  if (checkCount(value, what, 1) > ARENA_LIMIT) {
+export function checkSize(value, what, limit) {
+  if (checkCount(value, what, 1) > limit) {
     throw codedError(RangeError, 'INVALID_SIZE',
       `${what} of ${value} bytes is more than any wasm32 memory can hold in one allocation ` +
-      `(at most ${ARENA_LIMIT} bytes); split the data into smaller buffers`);
+      `(at most ${limit} bytes); split the data into smaller buffers`);
   }
   return value;
 }

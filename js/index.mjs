@@ -14,7 +14,7 @@
 // No top-level await, so `require()` of this ES module works where Node.js has require(esm)
 // (20.19+, 22.12+); js/index.cjs, the package's "require" entry, covers every Node.js 20+.
 
-import { ARENA_LIMIT, StaleViewError, checkCount, checkSize, codedError, freedHow, statusError }
+import { StaleViewError, checkCount, checkSize, codedError, freedHow, statusError }
   from './errors.mjs';
 
 export { StaleViewError } from './errors.mjs';
@@ -43,12 +43,14 @@ const LAYOUT = {
     metadata: 4, peakLive: 4,
   },
   options: { initialSize: 4, maxBlockSize: 4, alignment: 4, buddy: 4, compact: 1 },
+  arenaInfo: { base: 4, size: 4, freeBytes: 4, dedicated: 1 },
   pageInfo: { pageSize: 4 },
   scratch: {},
 };
-// GOMEM_DEFAULT_MAX_BLOCK and GOMEM_MAX_ALIGNMENT of gomem.h (macros, so not exported).
-const DEFAULT_MAX_BLOCK = 4 * 1024 * 1024;
-const MAX_ALIGNMENT = 4096;
+// The limits that follow the layout in gomem_wasm_layout(), 32-bit each, in this order
+// (GOMEM_ARENA_LIMIT, GOMEM_DEFAULT_MAX_BLOCK, GOMEM_DEFAULT_ALIGNMENT and GOMEM_MAX_ALIGNMENT of
+// gomem.h), as runtime.limits. The C library decides; the wrapper words its messages with them.
+const LIMITS = ['arenaLimit', 'defaultMaxBlock', 'defaultAlignment', 'maxAlignment'];
 
 const IN_NODE = typeof process === 'object' && typeof process.versions?.node === 'string';
 const utf8 = new TextDecoder();
@@ -88,12 +90,13 @@ export async function init(options = {}) {
   const instance = await instantiate(wasm ?? undefined, hardened);
   const runtime = new Runtime(instance.exports);
   if (maximumMemory !== 0) runtime.exports.gomem_set_page_limit(maximumMemory);
-  // Above ARENA_LIMIT the request cannot be one region of wasm32 memory (nor a 32-bit size_t):
-  // never, so INVALID_SIZE; a refusal below it is NOMEM.
-  if (initialMemory > ARENA_LIMIT) {
+  // Above the arena limit the request cannot be one region of wasm32 memory (nor a 32-bit
+  // size_t): never, so INVALID_SIZE; a refusal below it is NOMEM.
+  const { arenaLimit } = runtime.limits;
+  if (initialMemory > arenaLimit) {
     throw codedError(RangeError, 'INVALID_SIZE', `init({ initialMemory: ${initialMemory} }): ` +
       `more than any wasm32 memory can hold besides gomem's own code and data (at most ` +
-      `${ARENA_LIMIT} bytes)`);
+      `${arenaLimit} bytes)`);
   }
   if (initialMemory !== 0 && !runtime.exports.gomem_wasm_reserve(initialMemory)) {
     throw codedError(RangeError, 'NOMEM', `init({ initialMemory: ${initialMemory} }): wasm ` +
@@ -307,7 +310,9 @@ class Runtime {
         // keep the fixed-length buffers
       }
     }
-    this.layout = readLayout(new Uint8Array(this.buffer()), exports.gomem_wasm_layout() >>> 0);
+    const layoutAt = exports.gomem_wasm_layout() >>> 0;
+    this.layout = readLayout(new Uint8Array(this.buffer()), layoutAt);
+    this.limits = readLimits(this.buffer(), layoutAt);
     this.status = statusNumbers(exports, (ptr) => this.cString(ptr));
     this.scratch = exports.gomem_wasm_scratch() >>> 0;
     this.pageSize = this.u32((exports.gomem_page_source() >>> 0) + this.layout.pageInfo.pageSize);
@@ -433,14 +438,27 @@ function readLayout(memory, ptr) {
       }
     }
   }
-  for (const struct of ['options', 'stats']) {
-    if (layout[struct].bytes > layout.scratch.bytes) {
-      wrong.push(`${struct} (${layout[struct].bytes} bytes) does not fit in the scratch area ` +
+  // Options go in with the status of gomem_allocator_create_ex after them (statusSlot).
+  for (const [struct, bytes] of [['options', statusSlot(layout) + 4], ['stats', layout.stats.bytes]]) {
+    if (bytes > layout.scratch.bytes) {
+      wrong.push(`${struct} (${bytes} bytes) does not fit in the scratch area ` +
         `(${layout.scratch.bytes})`);
     }
   }
   if (wrong.length > 0) refuse(wrong.join(', '));
   return layout;
+}
+
+// Where in the scratch area gomem_allocator_create_ex writes its status: the first 4-aligned byte
+// after the options.
+function statusSlot(layout) { return Math.ceil(layout.options.bytes / 4) * 4; }
+
+// runtime.limits from gomem_wasm_layout() at `ptr` (see LIMITS): they start at the first 4-aligned
+// byte after the count byte and the layout entries.
+function readLimits(buffer, ptr) {
+  const view = new DataView(buffer);
+  const at = Math.ceil((ptr + 1 + new Uint8Array(buffer)[ptr]) / 4) * 4;
+  return Object.fromEntries(LIMITS.map((name, i) => [name, view.getUint32(at + 4 * i, true)]));
 }
 
 // Status name -> number, read from the module so the wrapper never hard-codes the numbering.
@@ -521,30 +539,35 @@ export class Allocator {
     checkCount(initialSize, 'initialSize');
     checkCount(maxBlockSize, 'maxBlockSize');
     checkCount(alignment, 'alignment');
-    if (initialSize > ARENA_LIMIT) {
-      throw codedError(RangeError, 'INVALID_SIZE', `initialSize must be at most ${ARENA_LIMIT}`);
-    }
-    if (maxBlockSize !== 0 && (maxBlockSize < runtime.pageSize || maxBlockSize > ARENA_LIMIT)) {
-      throw codedError(RangeError, 'INVALID_SIZE', `maxBlockSize must be 0 (the default, ` +
-        `${DEFAULT_MAX_BLOCK}) or between the page size ${runtime.pageSize} and ${ARENA_LIMIT}`);
-    }
-    if (alignment > MAX_ALIGNMENT || (alignment & (alignment - 1)) !== 0) {
-      throw codedError(TypeError, 'INVALID_ARGUMENT', `alignment must be 0 (the default, 8) ` +
-        `or a power of two up to ${MAX_ALIGNMENT}; got ${alignment}`);
-    }
-    const { exports, scratch, layout: { options } } = runtime;
-    runtime.setU32(scratch + options.initialSize, initialSize);
-    runtime.setU32(scratch + options.maxBlockSize, maxBlockSize);
-    runtime.setU32(scratch + options.alignment, alignment);
+    const { exports, scratch, layout, limits, status } = runtime;
+    const { options } = layout;
+    // Numbers past 32 bits would wrap on their way into wasm: they are above every limit anyway.
+    const clamp = (n) => Math.min(n, 0xffffffff);
+    runtime.setU32(scratch + options.initialSize, clamp(initialSize));
+    runtime.setU32(scratch + options.maxBlockSize, clamp(maxBlockSize));
+    runtime.setU32(scratch + options.alignment, clamp(alignment));
     runtime.setU32(scratch + options.buddy, 0); // NULL: the default pool
     runtime.setU8(scratch + options.compact, compact ? 1 : 0);
-    this.#handle = exports.gomem_allocator_create_ex(scratch) >>> 0;
+    const statusAt = scratch + statusSlot(layout);
+    this.#handle = exports.gomem_allocator_create_ex(scratch, statusAt) >>> 0;
     if (this.#handle === 0) {
+      const refusal = runtime.u32(statusAt);
+      if (refusal === status.INVALID_ARGUMENT) {
+        throw codedError(TypeError, 'INVALID_ARGUMENT', `alignment must be 0 (the default, ` +
+          `${limits.defaultAlignment}) or a power of two up to ${limits.maxAlignment}; got ` +
+          `${alignment}`);
+      }
+      if (refusal === status.INVALID_SIZE) {
+        throw codedError(RangeError, 'INVALID_SIZE', `initialSize must be at most ` +
+          `${limits.arenaLimit}, and maxBlockSize 0 (the default, ${limits.defaultMaxBlock}) or ` +
+          `between the page size ${runtime.pageSize} and ${limits.arenaLimit}; got initialSize ` +
+          `${initialSize}, maxBlockSize ${maxBlockSize}`);
+      }
       throw codedError(RangeError, 'NOMEM', 'out of memory: wasm memory cannot grow to hold ' +
         'a new allocator; destroy allocators you no longer need or raise the page limit');
     }
     // The C allocator rounds max_block_size up to whole pages.
-    const block = maxBlockSize || DEFAULT_MAX_BLOCK;
+    const block = maxBlockSize || limits.defaultMaxBlock;
     this.#maxBlockSize = Math.ceil(block / runtime.pageSize) * runtime.pageSize;
   }
 
@@ -557,7 +580,7 @@ export class Allocator {
   /** `size` bytes as a view: byteOffset is the address, length the size. */
   malloc(size) {
     const handle = this.#live('malloc');
-    checkSize(size, 'malloc size');
+    checkSize(size, 'malloc size', this.#runtime.limits.arenaLimit);
     const ptr = this.#runtime.exports.gomem_alloc(handle, size) >>> 0;
     if (ptr === 0) throw this.#runtime.fail(this.#runtime.status.NOMEM, `malloc(${size} bytes)`);
     return this.#runtime.hand(ptr, size, this);
@@ -581,7 +604,7 @@ export class Allocator {
    */
   borrow(size) {
     const handle = this.#live('borrow');
-    checkSize(size, 'borrow size');
+    checkSize(size, 'borrow size', this.#runtime.limits.arenaLimit);
     if (size > this.#maxBlockSize) {
       throw codedError(RangeError, 'INVALID_SIZE', `borrow lends at most maxBlockSize ` +
         `(${this.#maxBlockSize}) bytes, got ${size}; use malloc for larger buffers`);

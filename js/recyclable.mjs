@@ -72,8 +72,8 @@ export class RecyclableMemory {
    */
   nextN(n) {
     const handle = this.#live('nextN');
-    checkSize(n, 'nextN size');
     const runtime = this.#runtime;
+    checkSize(n, 'nextN size', runtime.limits.arenaLimit);
     const ptr = runtime.exports.gomem_recyclable_next_n(handle, n) >>> 0;
     if (ptr === 0) throw runtime.fail(runtime.status.NOMEM, `nextN(${n} bytes)`);
     return runtime.hand(ptr, n, this, this.#records);

@@ -16,19 +16,18 @@
  * Why 4 KiB and not the 64 KiB wasm page: the core rounds every metadata block (allocator structs,
  * node pools) to page_size; 64 KiB per small block would waste most of a small module's memory.
  *
- * Two variants for builds where gomem is the program's malloc (gomem_malloc, GOMEM_MALLOC_BUILD):
- *   - WASI: there is no other malloc to settle (below), and calling malloc here would recurse;
- *   - Emscripten (GOMEM_PAGES_FROM_EMSCRIPTEN_HEAP), linked with -sMALLOC=none: there is no
- *     other allocator and no sbrk (Emscripten ships sbrk with its mallocs), so this file keeps the
- *     break itself, from __heap_base up, and grows memory through emscripten_resize_heap, which
- *     keeps every JS view of memory in step.
+ * Variants, each chosen by the build (CMake):
+ *   - WASI programs that keep wasi-libc's malloc (GOMEM_SETTLE_LIBC_MALLOC): it must be settled
+ *     first (below). Not in the freestanding module (no libc) nor in gomem_malloc's WASI build
+ *     (there is no other malloc, and calling malloc here would recurse);
+ *   - gomem_malloc under Emscripten (GOMEM_PAGES_FROM_EMSCRIPTEN_HEAP), linked with
+ *     -sMALLOC=none: there is no other allocator and no sbrk (Emscripten ships sbrk with its
+ *     mallocs), so this file keeps the break itself, from __heap_base up, and grows memory through
+ *     emscripten_resize_heap, which keeps every JS view of memory in step.
  *
- * Why large grow steps: in V8 a memory.grow may cost a garbage collection and always detaches the
- * JS ArrayBuffer; growing page by page to 256 MiB was measured at about 4 s, in 16 MiB steps at
- * about 27 ms. So a grow asks for max(what is missing, half the current memory clamped to
- * 1..16 MiB), bounded by the 4 GiB of wasm32. The 16 MiB cap bounds what memory holds beyond what
- * it needs (growing to 1 GiB still takes only about 70 grows). The module's real maximum is not visible from inside, so when that large
- * step fails we retry with exactly what is missing before reporting out-of-memory (NULL) - a
+ * How much to grow by is not decided here: the layer above says (gomem_grow_step, platform.h).
+ * The module's real maximum is not visible from inside, so when a step larger than what is
+ * missing fails we retry with exactly what is missing before reporting out-of-memory (NULL) - a
  * failed memory.grow returns -1, it never traps.
  */
 #include <stdint.h>
@@ -48,13 +47,8 @@
 #include <stdatomic.h>
 #endif
 
-/* WASI builds link wasi-libc, whose malloc must be settled first unless gomem replaces it; the
- * freestanding module (GOMEM_NO_LIBC) has no C library at all. */
-#if defined(__wasi__) && !defined(GOMEM_NO_LIBC) && !defined(GOMEM_MALLOC_BUILD)
-#define WITH_WASI_LIBC 1
+#if defined(GOMEM_SETTLE_LIBC_MALLOC)
 #include <stdlib.h>
-#else
-#define WITH_WASI_LIBC 0
 #endif
 
 #if defined(GOMEM_PAGES_FROM_EMSCRIPTEN_HEAP)
@@ -67,10 +61,6 @@ extern char __heap_base; /* the first byte after static data and the stack, set 
 #define WASM_MAX_PAGES ((uint64_t)65536)
 /* Granularity of the regions handed out (the page size the core sees). */
 #define REGION_GRAIN ((size_t)4096)
-/* Smallest grow, in wasm pages (1 MiB): small programs still grow a handful of times at most. */
-#define MIN_GROW_PAGES ((uint64_t)16)
-/* Largest geometric step, in wasm pages (16 MiB); a larger request still grows at once. */
-#define MAX_GROW_PAGES ((uint64_t)256)
 /* A grow may be taken by another thread's (or libc's) request between our grow and our retry;
  * a few rounds are plenty, and the bound keeps the loop finite whatever happens. */
 #define GROW_ATTEMPTS 4
@@ -101,7 +91,7 @@ static void lock_list(void) {}
 static void unlock_list(void) {}
 #endif
 
-#if WITH_WASI_LIBC
+#if defined(GOMEM_SETTLE_LIBC_MALLOC)
 /* wasi-libc's malloc sets itself up on its first call and, in releases before 2023 (wasi-libc
  * PR #377; Debian 12 ships 2022-05), takes everything from __heap_base to the *current* end of
  * memory (sbrk(0)) as its initial heap. Had we grown memory before that first call, it would hand
@@ -165,18 +155,10 @@ static bool grow_for(size_t size) {
     uint64_t room = (limit - top) / WASM_PAGE * WASM_PAGE;
     if (need > room) return false;
 
-#if defined(GOMEM_MALLOC_BUILD)
-    /* As the program's malloc, grow by what is needed, as the C libraries' sbrk-based mallocs do
-     * (under Emscripten, emscripten_resize_heap adds its own geometric slack): memory then holds
-     * what the heap uses, not up to a step more. */
-    uint64_t step = need;
-#else
-    uint64_t step = top / 2 / WASM_PAGE * WASM_PAGE;
-    if (step < MIN_GROW_PAGES * WASM_PAGE) step = MIN_GROW_PAGES * WASM_PAGE;
-    if (step > MAX_GROW_PAGES * WASM_PAGE) step = MAX_GROW_PAGES * WASM_PAGE;
+    uint64_t step = gomem_grow_step((size_t)top, (size_t)need);
     if (step < need) step = need;
+    step = (step + WASM_PAGE - 1) / WASM_PAGE * WASM_PAGE;
     if (step > room) step = room;
-#endif
 
     uint64_t start;
     bool grown = memory_extend(step, &start);

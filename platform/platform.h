@@ -25,6 +25,14 @@ void gomem_platform_unmap(void *region, size_t size);
 void gomem_platform_fork_hold(void);
 void gomem_platform_fork_release(void);
 
+/* Provided by the layer above, not by the platform: how many bytes a source that grows one memory
+ * (page_wasm.c) should grow it by when `missing` bytes (a multiple of 64 KiB) are lacking and the
+ * memory holds `memory_bytes`. At least `missing`; the source takes it down to what the memory can
+ * still add, and to `missing` when the host refuses more. The library's builds step geometrically
+ * (src/grow_policy.c), gomem_malloc grows by what is missing (src/malloc/grow_policy.c). O(1),
+ * thread-safe (pure). */
+size_t gomem_grow_step(size_t memory_bytes, size_t missing);
+
 /* Let another thread run; called by spin locks that have waited long. Thread-safe. */
 void gomem_platform_yield(void);
 

@@ -50,25 +50,39 @@ gomem_buddy *gomem_default_buddy(void);
 
 gomem_allocator *gomem_allocator_create(size_t initial_size) {
     gomem_allocator_options options = {.initial_size = initial_size};
-    return gomem_allocator_create_ex(&options);
+    return gomem_allocator_create_ex(&options, NULL);
 }
 
-gomem_allocator *gomem_allocator_create_ex(const gomem_allocator_options *options) {
+/* Why the options cannot make an allocator, or GOMEM_OK. */
+static gomem_status check_options(const gomem_allocator_options *options, size_t alignment,
+                                  size_t max_block, size_t initial) {
+    if (!gomem_is_power_of_two(alignment) || alignment > GOMEM_MAX_ALIGNMENT)
+        return GOMEM_ERR_INVALID_ARGUMENT;
+#if !GOMEM_BUDDY
+    if (options->buddy != NULL) return GOMEM_ERR_INVALID_ARGUMENT; /* not from gomem_buddy_create */
+#endif
+    if (max_block < gomem_page_size() || max_block > GOMEM_ARENA_LIMIT ||
+        initial > GOMEM_ARENA_LIMIT)
+        return GOMEM_ERR_INVALID_SIZE;
+    return GOMEM_OK;
+}
+
+gomem_allocator *gomem_allocator_create_ex(const gomem_allocator_options *options,
+                                           gomem_status *status) {
+    gomem_status ignored;
+    if (status == NULL) status = &ignored;
     gomem_allocator_options defaults = {0};
     if (options == NULL) options = &defaults;
-    size_t page = gomem_page_size();
     size_t alignment = options->alignment ? options->alignment : GOMEM_DEFAULT_ALIGNMENT;
     size_t max_block = options->max_block_size ? options->max_block_size : GOMEM_DEFAULT_MAX_BLOCK;
     size_t initial = options->initial_size ? options->initial_size : DEFAULT_INITIAL_SIZE;
-    if (!gomem_is_power_of_two(alignment) || alignment > GOMEM_MAX_ALIGNMENT) return NULL;
-    if (max_block < page || max_block > GOMEM_ARENA_LIMIT || initial > GOMEM_ARENA_LIMIT)
-        return NULL;
+    *status = check_options(options, alignment, max_block, initial);
+    if (*status != GOMEM_OK) return NULL;
+    *status = GOMEM_ERR_NOMEM;
     gomem_buddy *buddy = options->buddy;
 #if GOMEM_BUDDY
     if (buddy == NULL) buddy = gomem_default_buddy();
     if (buddy == NULL) return NULL;
-#else
-    if (buddy != NULL) return NULL; /* cannot have come from gomem_buddy_create */
 #endif
 
     gomem_allocator *allocator = gomem_meta_alloc(sizeof *allocator);
@@ -84,6 +98,7 @@ gomem_allocator *gomem_allocator_create_ex(const gomem_allocator_options *option
     allocator->initial_size = gomem_page_round(initial < allocator->max_block ? initial
                                                                                : allocator->max_block);
     allocator->next_arena_size = allocator->initial_size;
+    *status = GOMEM_OK;
     return allocator;
 }
 
@@ -261,7 +276,7 @@ static void *allocate(gomem_allocator *allocator, size_t size, bool grow) {
 
 void *gomem_alloc(gomem_allocator *allocator, size_t size) { return allocate(allocator, size, true); }
 
-void *gomem_malloc_within(gomem_allocator *allocator, size_t size) {
+void *gomem_alloc_within(gomem_allocator *allocator, size_t size) {
     return allocate(allocator, size, false);
 }
 

@@ -89,10 +89,10 @@ size_t gomem_meta_footprint(size_t bytes);
 void *gomem_resize_through(gomem_resize_fn resize, void *context, void *old, size_t old_bytes,
                            size_t new_bytes);
 
-/* gomem_malloc without growth: NULL when no arena holds the request now (never adds an arena or
+/* gomem_alloc without growth: NULL when no arena holds the request now (never adds an arena or
  * a dedicated region). The malloc layer tries it before growing, to give its kept blocks back
  * first when they are what stands in the way. */
-void *gomem_malloc_within(gomem_allocator *allocator, size_t size);
+void *gomem_alloc_within(gomem_allocator *allocator, size_t size);
 
 /* Hold an allocator's lock, and release it, around fork() (the malloc layer's atfork handlers):
  * no call on the allocator can be half done when the child starts. */

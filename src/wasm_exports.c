@@ -8,8 +8,8 @@
  *   - a scratch area for out-parameters, so a read from JS allocates nothing;
  *   - reserving memory up front (init's initialMemory);
  *   - a picture of an allocator's arenas and free blocks (Allocator.describeMemory);
- *   - the layout of the structs JS reads or writes directly (sizes, field offsets), which the
- *     wrapper takes from here instead of hard-coding it.
+ *   - the layout of the structs JS reads or writes directly (sizes, field offsets) and the limits
+ *     it checks arguments against, which the wrapper takes from here instead of hard-coding them.
  */
 #include <stdalign.h>
 
@@ -56,32 +56,27 @@ WASM_EXPORT void gomem_wasm_recyclable_delete(gomem_allocator *allocator, gomem_
 }
 
 /* Grow memory now so that `bytes` more can be had without growing later (init's initialMemory):
- * the region is taken from the page source and given straight back onto its free list. false
- * when memory cannot grow that far. */
+ * pages taken through the page budget (so a page limit below `bytes` refuses) and given straight
+ * back, which leaves them on the page source's free list. false when memory cannot grow that far
+ * or the page limit is lower. */
 WASM_EXPORT bool gomem_wasm_reserve(size_t bytes) {
     size_t rounded = gomem_page_round(bytes);
     if (rounded == 0) return bytes == 0;
-    void *region = gomem_platform_map(rounded);
+    void *region = gomem_pages_alloc(rounded);
     if (region == NULL) return false;
-    gomem_platform_unmap(region, rounded);
+    gomem_pages_free(region, rounded);
     return true;
 }
 
 /* Allocator.describeMemory (js/describe.mjs): a picture of an allocator's memory, written to
- * out[0, capacity). Per arena, in the order they were added: its gomem_arena_info as it is (20
- * bytes: base, size, free_bytes, dedicated in byte 12, index; the asserts below pin the layout
- * js/describe.mjs reads), then its free blocks in address order as pairs of 32-bit offsets into
+ * out[0, capacity). Per arena, in the order they were added: its gomem_arena_info as it is (whose
+ * layout JS takes from gomem_wasm_layout), then its free blocks in address order as pairs of 32-bit offsets into
  * the arena (start, end), as many as it takes for their sizes to add up to free_bytes (blocks
  * are never empty). Returns the bytes the whole picture takes; when that is more than capacity
  * only the records that fit whole are written (out may be NULL when capacity is 0) and the
  * caller asks again with that much room; out must not lie in this allocator's arenas. Never
  * fails; allocates nothing, changes nothing. O(arenas + free blocks). Holds the allocator's lock
  * for the walk (one consistent picture); not reentrant (the module has one JS thread). */
-_Static_assert(sizeof(gomem_arena_info) == 20 && offsetof(gomem_arena_info, size) == 4 &&
-                   offsetof(gomem_arena_info, free_bytes) == 8 &&
-                   offsetof(gomem_arena_info, dedicated) == 12,
-               "js/describe.mjs reads gomem_arena_info with this layout");
-
 static struct {
     uint8_t *out;
     size_t capacity, used;
@@ -125,10 +120,14 @@ WASM_EXPORT size_t gomem_wasm_describe(const gomem_allocator *allocator, uint8_t
     return describe_sink.used;
 }
 
-/* The size of every struct JS reads or writes in wasm memory and the offset of every field it
- * uses, one byte each (every one is below 256: a larger one fails to compile under -Werror),
- * after a first byte that counts them. js/index.mjs (LAYOUT) names them in this order and takes
- * each number it uses from here; it keeps no copy of them. */
+/* What JS needs to know of the structs and limits it works with, so it keeps no copy of them:
+ *   - a count byte, then the size of every struct JS reads or writes in wasm memory and the
+ *     offset of every field it uses, one byte each (every one is below 256: a larger one fails to
+ *     compile under -Werror). js/index.mjs (LAYOUT) names them in this order;
+ *   - then, from the first 4-aligned byte after them, the limits JS checks arguments against and
+ *     names in its messages, as 32-bit numbers (LIMITS in js/index.mjs names them in this order).
+ * The values that decide are the C library's own checks (gomem_allocator_create_ex's status,
+ * gomem_alloc's NULL); JS reads these to choose an error's kind and to word its message. */
 #define LAYOUT_ENTRIES                                                                             \
     sizeof(gomem_buf), offsetof(gomem_buf, data), offsetof(gomem_buf, len),                        \
     sizeof(gomem_memory), offsetof(gomem_memory, buffers), offsetof(gomem_memory, count),          \
@@ -144,9 +143,17 @@ WASM_EXPORT size_t gomem_wasm_describe(const gomem_allocator *allocator, uint8_t
     offsetof(gomem_allocator_options, max_block_size),                                             \
     offsetof(gomem_allocator_options, alignment), offsetof(gomem_allocator_options, buddy),        \
     offsetof(gomem_allocator_options, compact),                                                    \
+    sizeof(gomem_arena_info), offsetof(gomem_arena_info, base), offsetof(gomem_arena_info, size),  \
+    offsetof(gomem_arena_info, free_bytes), offsetof(gomem_arena_info, dedicated),                 \
     sizeof(gomem_page_info), offsetof(gomem_page_info, page_size), sizeof scratch
 
-WASM_EXPORT const uint8_t *gomem_wasm_layout(void) {
-    static const uint8_t layout[] = {sizeof((uint8_t[]){LAYOUT_ENTRIES}), LAYOUT_ENTRIES};
-    return layout;
-}
+static const struct {
+    uint8_t count, entries[sizeof((uint8_t[]){LAYOUT_ENTRIES})];
+    uint32_t limits[4];
+} layout = {
+    sizeof layout.entries,
+    {LAYOUT_ENTRIES},
+    {GOMEM_ARENA_LIMIT, GOMEM_DEFAULT_MAX_BLOCK, GOMEM_DEFAULT_ALIGNMENT, GOMEM_MAX_ALIGNMENT},
+};
+
+WASM_EXPORT const void *gomem_wasm_layout(void) { return &layout; }

@@ -71,30 +71,37 @@ static int compare_size(const void *a, const void *b) {
 static void test_create_options(void) {
     size_t held = gomem_page_bytes_held();
     CHECK(gomem_allocator_create(GOMEM_ARENA_LIMIT + 1) == NULL);
-    gomem_allocator_options options = {0};
-    options.alignment = 3;
-    CHECK(gomem_allocator_create_ex(&options) == NULL);
-    options.alignment = 24;
-    CHECK(gomem_allocator_create_ex(&options) == NULL);
-    options.alignment = GOMEM_MAX_ALIGNMENT * 2;
-    CHECK(gomem_allocator_create_ex(&options) == NULL);
-    options.alignment = 0;
-    options.max_block_size = page() - 1;
-    CHECK(gomem_allocator_create_ex(&options) == NULL);
-    options.max_block_size = 1;
-    CHECK(gomem_allocator_create_ex(&options) == NULL);
-    options.max_block_size = GOMEM_ARENA_LIMIT + 1;
-    CHECK(gomem_allocator_create_ex(&options) == NULL);
-    options.max_block_size = 0;
-    options.initial_size = GOMEM_ARENA_LIMIT + 1;
-    CHECK(gomem_allocator_create_ex(&options) == NULL);
+    /* Each refusal says why, and a NULL status is allowed. */
+    struct {
+        gomem_allocator_options options;
+        gomem_status expected;
+    } refused[] = {
+        {{.alignment = 3}, GOMEM_ERR_INVALID_ARGUMENT},
+        {{.alignment = 24}, GOMEM_ERR_INVALID_ARGUMENT},
+        {{.alignment = GOMEM_MAX_ALIGNMENT * 2}, GOMEM_ERR_INVALID_ARGUMENT},
+        {{.max_block_size = page() - 1}, GOMEM_ERR_INVALID_SIZE},
+        {{.max_block_size = 1}, GOMEM_ERR_INVALID_SIZE},
+        {{.max_block_size = GOMEM_ARENA_LIMIT + 1}, GOMEM_ERR_INVALID_SIZE},
+        {{.initial_size = GOMEM_ARENA_LIMIT + 1}, GOMEM_ERR_INVALID_SIZE},
+        /* Two faults: the argument is named first. */
+        {{.alignment = 3, .max_block_size = 1}, GOMEM_ERR_INVALID_ARGUMENT},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        gomem_status status = GOMEM_OK;
+        CHECK(gomem_allocator_create_ex(&refused[i].options, &status) == NULL);
+        CHECK_EQ(status, refused[i].expected);
+        CHECK(gomem_allocator_create_ex(&refused[i].options, NULL) == NULL);
+    }
     CHECK_EQ(gomem_page_bytes_held(), held); /* refusals hold nothing */
 
     /* Valid extremes. */
-    options = (gomem_allocator_options){.alignment = GOMEM_MAX_ALIGNMENT, .max_block_size = page()};
-    gomem_allocator *a = gomem_allocator_create_ex(&options);
+    gomem_allocator_options options = {.alignment = GOMEM_MAX_ALIGNMENT,
+                                       .max_block_size = page()};
+    gomem_status status = GOMEM_ERR_NOMEM;
+    gomem_allocator *a = gomem_allocator_create_ex(&options, &status);
     CHECK(a != NULL);
-    gomem_allocator *b = gomem_allocator_create_ex(NULL);
+    CHECK_EQ(status, GOMEM_OK);
+    gomem_allocator *b = gomem_allocator_create_ex(NULL, NULL);
     CHECK(b != NULL);
     gomem_allocator *c = gomem_allocator_create(0);
     CHECK(c != NULL);
@@ -141,7 +148,7 @@ static void test_create_options(void) {
 
     /* A non-default alignment applies to every allocation. */
     gomem_allocator_options aligned64 = {.alignment = 64};
-    gomem_allocator *d = gomem_allocator_create_ex(&aligned64);
+    gomem_allocator *d = gomem_allocator_create_ex(&aligned64, NULL);
     uint8_t *r1 = gomem_alloc(d, 1);
     uint8_t *r2 = gomem_alloc(d, 65);
     uint8_t *r3 = gomem_alloc(d, 1);
@@ -187,7 +194,7 @@ static void test_malloc_basics(void) {
 
 static void test_growth(void) {
     gomem_allocator_options options = {.initial_size = 16 * KIB, .max_block_size = 64 * KIB};
-    gomem_allocator *allocator = gomem_allocator_create_ex(&options);
+    gomem_allocator *allocator = gomem_allocator_create_ex(&options, NULL);
     uint8_t *a = gomem_alloc(allocator, 16 * KIB); /* fills the first arena exactly */
     uint8_t *b = gomem_alloc(allocator, 16 * KIB); /* a second arena of 32 KiB */
     uint8_t *c = gomem_alloc(allocator, 32 * KIB); /* does not fit the 16 KiB left: 64 KiB */
@@ -240,7 +247,7 @@ static void test_growth(void) {
 
 static void test_dedicated(void) {
     gomem_allocator_options options = {.initial_size = 16 * KIB, .max_block_size = 64 * KIB};
-    gomem_allocator *allocator = gomem_allocator_create_ex(&options);
+    gomem_allocator *allocator = gomem_allocator_create_ex(&options, NULL);
     uint8_t *small = gomem_alloc(allocator, 100);
     size_t held = gomem_page_bytes_held();
     gomem_stats before = stats_of(allocator);
@@ -497,7 +504,7 @@ static void test_read_into(void) {
 
 static void test_borrow(void) {
     gomem_allocator_options options = {.initial_size = 16 * KIB, .max_block_size = 64 * KIB};
-    gomem_allocator *allocator = gomem_allocator_create_ex(&options);
+    gomem_allocator *allocator = gomem_allocator_create_ex(&options, NULL);
     /* On an empty allocator borrow may add an arena; malloc then returns the same bytes. */
     uint8_t *borrowed = gomem_borrow(allocator, 100);
     CHECK(borrowed != NULL);
@@ -542,7 +549,7 @@ static void test_borrow(void) {
 
 static void test_trim(void) {
     gomem_allocator_options options = {.initial_size = 16 * KIB, .max_block_size = 64 * KIB};
-    gomem_allocator *allocator = gomem_allocator_create_ex(&options);
+    gomem_allocator *allocator = gomem_allocator_create_ex(&options, NULL);
     CHECK_EQ(gomem_trim(allocator), 0); /* nothing to release */
     uint8_t *a = gomem_alloc(allocator, 16 * KIB);
     uint8_t *b = gomem_alloc(allocator, 32 * KIB);
@@ -584,7 +591,7 @@ static void test_trim(void) {
 static void test_recycle(void) {
     size_t held_start = gomem_page_bytes_held();
     gomem_allocator_options options = {.initial_size = 16 * KIB, .max_block_size = 64 * KIB};
-    gomem_allocator *allocator = gomem_allocator_create_ex(&options);
+    gomem_allocator *allocator = gomem_allocator_create_ex(&options, NULL);
     for (int i = 0; i < 40; i++) CHECK(gomem_alloc(allocator, 3000) != NULL);
     CHECK(gomem_alloc(allocator, 200 * KIB) != NULL); /* a dedicated region too */
     gomem_stats stats = stats_of(allocator);
@@ -625,7 +632,7 @@ static void test_compact(void) {
     for (int compact = 0; compact <= 1; compact++) {
         gomem_allocator_options options = {
             .initial_size = 16 * KIB, .max_block_size = 64 * KIB, .compact = compact != 0};
-        gomem_allocator *allocator = gomem_allocator_create_ex(&options);
+        gomem_allocator *allocator = gomem_allocator_create_ex(&options, NULL);
         /* Within an arena: a hole at its start, the top block after b. */
         uint8_t *a = gomem_alloc(allocator, 4 * KIB);
         uint8_t *b = gomem_alloc(allocator, 4 * KIB);
@@ -728,7 +735,7 @@ static void test_owns(void) {
 /* Every error status; each leaves the allocator as it was and able to serve. */
 static void test_errors(void) {
     gomem_allocator_options options = {.initial_size = 16 * KIB, .max_block_size = 64 * KIB};
-    gomem_allocator *allocator = gomem_allocator_create_ex(&options);
+    gomem_allocator *allocator = gomem_allocator_create_ex(&options, NULL);
     gomem_allocator *other = gomem_allocator_create(0);
     uint8_t *whole = gomem_alloc(allocator, 16 * KIB); /* fills the first arena */
     uint8_t *p = gomem_alloc(allocator, 512);
@@ -793,7 +800,7 @@ static gomem_allocator *capped_allocator(gomem_buddy **buddy_out, size_t max_blo
         *buddy_out = gomem_buddy_create(64 * KIB);
         options.buddy = *buddy_out;
     }
-    return gomem_allocator_create_ex(&options);
+    return gomem_allocator_create_ex(&options, NULL);
 }
 
 static void test_out_of_memory(void) {
@@ -902,7 +909,7 @@ static void test_limit_used_up(void) {
  * pool cannot grow, the free reports GOMEM_ERR_NOMEM and changes nothing. */
 static void test_free_needs_node(void) {
     gomem_allocator_options options = {.initial_size = 1024 * KIB, .max_block_size = 1024 * KIB};
-    gomem_allocator *allocator = gomem_allocator_create_ex(&options);
+    gomem_allocator *allocator = gomem_allocator_create_ex(&options, NULL);
     size_t span = 512 * KIB;
     uint8_t *block = gomem_alloc(allocator, span);
     CHECK(block != NULL);
@@ -1008,7 +1015,7 @@ static void test_resize_fn(void) {
 static void test_random_walk(void) {
     test_rng rng = test_rng_seed(test_seed(0x5CA1AB1E));
     gomem_allocator_options options = {.initial_size = 4 * KIB, .max_block_size = 128 * KIB};
-    gomem_allocator *allocator = gomem_allocator_create_ex(&options);
+    gomem_allocator *allocator = gomem_allocator_create_ex(&options, NULL);
     typedef struct live_range {
         uint8_t *ptr;
         size_t len;

@@ -392,8 +392,8 @@ static void test_allocator_on_buddy(void) {
     CHECK_STATUS(gomem_buddy_free(buddy, base), GOMEM_OK);
     gomem_allocator_options options = {
         .initial_size = 16 * KIB, .max_block_size = 256 * KIB, .buddy = buddy};
-    gomem_allocator *a = gomem_allocator_create_ex(&options);
-    gomem_allocator *b = gomem_allocator_create_ex(&options);
+    gomem_allocator *a = gomem_allocator_create_ex(&options, NULL);
+    gomem_allocator *b = gomem_allocator_create_ex(&options, NULL);
     CHECK(a != NULL && b != NULL);
     if (a == NULL || b == NULL) return;
     CHECK_EQ(gomem_buddy_used_bytes(buddy), 0);

@@ -54,7 +54,7 @@ static void test_scalable_random_walk(void) {
     memset(&m, 0, sizeof m);
     test_rng rng = test_rng_seed(test_seed(77));
     gomem_allocator_options options = {.initial_size = 4096, .max_block_size = 256 * 1024};
-    gomem_allocator *allocator = gomem_allocator_create_ex(&options);
+    gomem_allocator *allocator = gomem_allocator_create_ex(&options, NULL);
     CHECK(allocator != NULL);
     uint8_t next_pattern = 1;
     for (int step = 0; step < STEPS && !check_failures; step++) {

@@ -140,7 +140,7 @@ static void *buddy_worker(void *arg) {
     test_rng rng = test_rng_seed(w->seed ^ 0xB0DDu);
     gomem_allocator_options options = {
         .initial_size = 16 * KIB, .max_block_size = 64 * KIB, .buddy = w->buddy};
-    gomem_allocator *own = gomem_allocator_create_ex(&options);
+    gomem_allocator *own = gomem_allocator_create_ex(&options, NULL);
     if (own == NULL) {
         w->buddy_failures++;
         return NULL;
@@ -195,7 +195,7 @@ static void check_worker(const worker *w) {
 static void test_shared_allocator(void) {
     uint64_t seed = test_seed(0x7437EAD5);
     gomem_allocator_options options = {.initial_size = 64 * KIB, .max_block_size = 1024 * KIB};
-    gomem_allocator *shared = gomem_allocator_create_ex(&options);
+    gomem_allocator *shared = gomem_allocator_create_ex(&options, NULL);
     CHECK(shared != NULL);
     if (shared == NULL) return;
     worker workers[THREADS];

@@ -402,7 +402,7 @@ static void test_out_of_memory(void) {
     CHECK(buddy != NULL);
     options.buddy = buddy;
 #endif
-    gomem_allocator *a = gomem_allocator_create_ex(&options);
+    gomem_allocator *a = gomem_allocator_create_ex(&options, NULL);
     CHECK(a != NULL);
     if (a == NULL) return;
     live_count = 0;

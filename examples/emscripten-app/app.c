@@ -450,7 +450,7 @@ int main(int argc, char **argv) {
     }
     gomem_allocator_options options = {0};
     options.max_block_size = GOMEM_MAX_BLOCK;
-    gomem_allocator *gomem = gomem_allocator_create_ex(&options);
+    gomem_allocator *gomem = gomem_allocator_create_ex(&options, NULL);
     if (gomem == NULL) {
         fprintf(stderr, "gomem_allocator_create_ex failed\n");
         return 1;

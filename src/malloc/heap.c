@@ -113,7 +113,7 @@ static gomem_allocator *allocator_locked(void) {
          * stress program in WASI: 125.8 MB for 32.9 MB live without, 46.1 MB with). */
         gomem_allocator_options options = {
             .initial_size = INITIAL_ARENA, .alignment = HEADER, .compact = true};
-        heap.allocator = gomem_allocator_create_ex(&options);
+        heap.allocator = gomem_allocator_create_ex(&options, NULL);
     }
     return heap.allocator;
 }
@@ -210,9 +210,9 @@ static bool give_back_kept_locked(void) {
  * hold them, the kept blocks go back to the index first (they may be what splits the holes). */
 static uint8_t *take_any_locked(gomem_allocator *allocator, size_t size) {
     if (size <= GOMEM_DEFAULT_MAX_BLOCK) { /* larger ones get a region of their own anyway */
-        void *bytes = gomem_malloc_within(allocator, size);
+        void *bytes = gomem_alloc_within(allocator, size);
         if (bytes != NULL) return bytes;
-        if (give_back_kept_locked() && (bytes = gomem_malloc_within(allocator, size)) != NULL)
+        if (give_back_kept_locked() && (bytes = gomem_alloc_within(allocator, size)) != NULL)
             return bytes;
     }
     return gomem_alloc(allocator, size);

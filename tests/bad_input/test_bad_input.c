@@ -277,7 +277,7 @@ static void create_size_overflow(fixture *fx) {
 static gomem_allocator *create_with(size_t initial, size_t max_block, size_t alignment) {
     gomem_allocator_options o = {.initial_size = initial, .max_block_size = max_block,
                                  .alignment = alignment, .buddy = NULL};
-    return gomem_allocator_create_ex(&o);
+    return gomem_allocator_create_ex(&o, NULL);
 }
 
 static void create_alignment_3(fixture *fx) {

@@ -857,7 +857,7 @@ static void check_bad_options(void) {
         {.initial_size = GOMEM_ARENA_LIMIT + 1},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        gomem_allocator *a = gomem_allocator_create_ex(&bad[i]);
+        gomem_allocator *a = gomem_allocator_create_ex(&bad[i], NULL);
         if (a != NULL) FAIL("bad options %zu accepted", i);
     }
 }
@@ -888,7 +888,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         w.options.buddy = buddy;
     }
     w.alignment = w.options.alignment ? w.options.alignment : GOMEM_DEFAULT_ALIGNMENT;
-    w.a = gomem_allocator_create_ex(&w.options);
+    w.a = gomem_allocator_create_ex(&w.options, NULL);
     if (w.a == NULL) FAIL("create_ex failed for valid options");
     /* The allocator rounds max_block_size to pages; the model sizes requests from that. */
     if (w.options.max_block_size % 4096) w.options.max_block_size += 4096 - w.options.max_block_size % 4096;
@@ -901,7 +901,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         gomem_read_into(w.a, 8, NULL, NULL, &out, &out_len) != GOMEM_ERR_INVALID_ARGUMENT)
         FAIL("read_into accepted a zero size or a NULL callback");
     gomem_allocator_options other_options = {.initial_size = 4096, .buddy = buddy};
-    w.other = gomem_allocator_create_ex(&other_options);
+    w.other = gomem_allocator_create_ex(&other_options, NULL);
     w.other_block = w.other ? gomem_alloc(w.other, 64) : NULL;
     if (w.other_block == NULL) FAIL("second allocator failed");
     w.heap_block = malloc(32);

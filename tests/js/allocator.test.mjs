@@ -33,7 +33,16 @@ describe('createAllocator', () => {
       /page size 4096/);
     throwsCode(() => gomem.createAllocator({ alignment: 3 }), TypeError, 'INVALID_ARGUMENT',
       /power of two/);
-    throwsCode(() => gomem.createAllocator({ alignment: 8192 }), TypeError, 'INVALID_ARGUMENT');
+    throwsCode(() => gomem.createAllocator({ alignment: 8192 }), TypeError, 'INVALID_ARGUMENT',
+      /up to 4096; got 8192/);
+    // The C side decides (gomem_allocator_create_ex's status); numbers past 32 bits must not
+    // wrap into valid ones on their way into wasm.
+    throwsCode(() => gomem.createAllocator({ alignment: 2 ** 32 + 8 }), TypeError,
+      'INVALID_ARGUMENT');
+    throwsCode(() => gomem.createAllocator({ maxBlockSize: 2 ** 32 + 65536 }), RangeError,
+      'INVALID_SIZE', /the default, 4194304/);
+    throwsCode(() => gomem.createAllocator({ initialSize: 2 ** 32 + 16 }), RangeError,
+      'INVALID_SIZE', /at most 4294963200/);
     throwsCode(() => gomem.createAllocator({ compact: 1 }), TypeError, 'INVALID_ARGUMENT',
       /compact must be a boolean/);
   });

@@ -253,7 +253,7 @@ for (const hardened of [false, true]) describe(`raw exports with JS numbers (${h
   let exports;
   before(async () => {
     exports = hardened ? (await init({ hardened: true })).exports : gomem.exports;
-    raw = exports.gomem_allocator_create(0) >>> 0;
+    raw = exports.gomem_allocator_create_ex(0, 0) >>> 0;
     assert.notEqual(raw, 0);
   });
   after(() => exports.gomem_allocator_destroy(raw));

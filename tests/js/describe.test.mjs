@@ -218,7 +218,7 @@ describe('gomem_wasm_describe (the C walk)', () => {
   test('returns the bytes needed and writes only whole records that fit', () => {
     const gomem = modules.default;
     const { exports } = gomem;
-    const handle = exports.gomem_allocator_create(0) >>> 0;
+    const handle = exports.gomem_allocator_create_ex(0, 0) >>> 0;
     const blocks = [];
     for (let i = 0; i < 10; i++) blocks.push(exports.gomem_alloc(handle, 24) >>> 0);
     for (let i = 0; i < 10; i += 2) assert.equal(exports.gomem_free(handle, blocks[i], 24), 0);
