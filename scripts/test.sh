@@ -100,10 +100,10 @@ if ! $only_native; then
   step demos "the demos of npm start (each checks what it parses)" bash scripts/demo.sh
   step emscripten "Emscripten: the C suite (plain and threaded) and the example app under node" \
     bash scripts/test-emscripten.sh
-  step malloc-app "gomem as a program's malloc: examples/malloc-app natively (linked and preloaded), WASI, Emscripten" \
+  step malloc-example "examples/malloc-app built and run as its README shows: linked, LD_PRELOAD, WASI, Emscripten" \
     bash examples/malloc-app/build.sh
   step programs "real programs (SQLite, zlib, Lua, malloc stress) with gomem as malloc, quick set" \
-    bash scripts/test-programs.sh --quick
+    node scripts/test-programs.mjs --quick
 fi
 step install "install: find_package(gomem) and pkg-config from an installed prefix" install_check
 

@@ -1,4 +1,4 @@
--- Lua workload of scripts/test-programs.sh: an allocation-heavy, deterministic mix run by Debian's
+-- Lua workload of scripts/test-programs.mjs: an allocation-heavy, deterministic mix run by Debian's
 -- lua5.4 interpreter (fetched and built by the script) with each malloc it compares. Lua takes all
 -- its memory through one realloc-based allocator (lauxlib's l_alloc: realloc to grow and shrink,
 -- free to release), so this is a realloc stress as much as a malloc one.

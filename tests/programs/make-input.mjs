@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Writes a deterministic test file for the zlib round trips of scripts/test-programs.sh:
+// Writes a deterministic test file for the zlib round trips of scripts/test-programs.mjs:
 //
 //   node tests/programs/make-input.mjs BYTES FILE
 //

@@ -1,5 +1,5 @@
 /* malloc-stress: a deterministic stress program for the C library's malloc family, run by
- * scripts/test-programs.sh with each malloc it compares (glibc, wasi-libc's dlmalloc, Emscripten's
+ * scripts/test-programs.mjs with each malloc it compares (glibc, wasi-libc's dlmalloc, Emscripten's
  * dlmalloc and emmalloc, gomem's malloc replacement). Its output depends only on the seed and the
  * operation count, never on addresses, so every malloc must print the same lines.
  *

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs one WebAssembly program the way scripts/test-programs.sh measures it, and reports how long
+// Runs one WebAssembly program the way scripts/test-programs.mjs measures it, and reports how long
 // it ran and how large its linear memory ended up:
 //
 //   node tests/programs/run-wasm.mjs [--report FILE] program.wasm|program.js [args...]

@@ -1,4 +1,4 @@
--- SQLite workload of scripts/test-programs.sh, run by the SQLite shell (shell.c + sqlite3.c from
+-- SQLite workload of scripts/test-programs.mjs, run by the SQLite shell (shell.c + sqlite3.c from
 -- the SQLite amalgamation that the npm package sqlite3 ships) on an in-memory database:
 --   sqlite3 -batch :memory: < (the line "CREATE TABLE params AS SELECT <rows> AS n;" + this file)
 -- The script sets the row count; everything else is fixed, and the output (list mode, one line per

@@ -1,4 +1,4 @@
-/* setjmp.h for the WASI build of Lua (scripts/test-programs.sh puts this folder first on the include
+/* setjmp.h for Lua's WASI build (scripts/test-programs.mjs puts this folder first on the include
  * path of that build only). Debian 12's wasi-libc has no setjmp/longjmp: in wasm they need the
  * exception-handling proposal and runtime support this toolchain does not ship. Lua uses them to
  * unwind on errors and on a coroutine.yield from a C function; with this stand-in setjmp returns 0
