@@ -586,7 +586,7 @@ function mallocThreadsSection() {
   const list = threadRecords();
   if (!list.length) return;
   md.push('### gomem as the program\'s malloc, threads (`bench/malloc/bench_threads.c`, native)');
-  md.push('Every thread mallocs and frees in slots of its own, through the standard malloc API, the same program linked with `gomem_malloc` or run with a malloc preloaded (`gomem_malloc (LD_PRELOAD)` is `libgomem_malloc.so`). Patterns: *small*, random 16..512 B malloc/free over 2,048 slots per thread, no block shared (the workload of the issue); *mix*, `bench_malloc.c`\'s 8 B..64 KiB mix with calloc and realloc over 4,096 slots per thread, one free in 16 done by the next thread (blocks handed over in batches through a mailbox). First and last byte of every block written and checked. Time per call per thread = wall time of the timed region ÷ steps per thread; throughput counts the calls of all threads. Interleaved rounds: each round runs every contender once, each in a process of its own (warm-up, then one timed run); median of the rounds <sub>min–max</sub>. Scaling needs an idle machine: see the load in the notes.');
+  md.push('Every thread mallocs and frees in slots of its own, through the standard malloc API, the same program linked with `gomem_malloc` or run with a malloc preloaded (`gomem_malloc (LD_PRELOAD)` is `libgomem_malloc.so`). Patterns: *small*, random 16..512 B malloc/free over 2,048 slots per thread, no block shared (the workload of the threaded targets); *mix*, `bench_malloc.c`\'s 8 B..64 KiB mix with calloc and realloc over 4,096 slots per thread, one free in 16 done by the next thread (blocks handed over in batches through a mailbox). First and last byte of every block written and checked. Time per call per thread = wall time of the timed region ÷ steps per thread; throughput counts the calls of all threads. Interleaved rounds: each round runs every contender once, each in a process of its own (warm-up, then one timed run); median of the rounds <sub>min–max</sub>. Scaling needs an idle machine: see the load in the notes.');
   const counts = threadCounts(list), most = counts[counts.length - 1];
   for (const pattern of threadPatterns(list)) {
     const here = list.filter((r) => r.pattern === pattern);
@@ -610,7 +610,7 @@ function mallocThreadsSection() {
       ...counts.map((t) => `÷ tcmalloc, ${th(t)}`), ...counts.map((t) => `Mops/s, ${th(t)}`),
       `scaling (${th(most)} ÷ 1)`], rows));
   }
-  md.push(`Time ÷ tcmalloc: the issue's target is 1.00x or less for gomem (bold where met); scaling: throughput at ${most} threads ÷ at 1, target 1.80x or more (bold where met). ${list[0].runs} rounds.`);
+  md.push(`Time ÷ tcmalloc: the target is 1.00x or less for gomem (bold where met); scaling: throughput at ${most} threads ÷ at 1, target 1.80x or more (bold where met). ${list[0].runs} rounds.`);
   const workloads = workloadsOf(list);
   const f = barChart({
     file: 'malloc-threads.svg', title: 'gomem as malloc, threads: ns per op per thread (lower is better)',
@@ -621,7 +621,8 @@ function mallocThreadsSection() {
 }
 
 // --- JS ---
-const extraFields = { alloc_bytes_per_op: 'JS heap B/op', mib_per_s: 'MiB/s' };
+const extraFields = { alloc_bytes_per_op: 'JS heap B/op', mib_per_s: 'MiB/s', frames_per_s: 'frames/s',
+  copied_bytes_per_frame: 'bytes copied per frame' };
 function jsSection() {
   const list = select((r) => r.platform === 'js');
   if (!list.length) return;

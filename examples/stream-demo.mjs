@@ -16,7 +16,8 @@ import { TAG_AUDIO, TAG_SCRIPT, TAG_VIDEO, generateFlv, networkChunks } from './
 export { TAG_AUDIO, TAG_SCRIPT, TAG_VIDEO, generateFlv, networkChunks };
 
 // Parses an FLV stream tag by tag with a gomem Reader, across chunk boundaries; each payload is
-// a view into wasm memory unless it spans chunks (then a copy). Returns what it found.
+// a view into wasm memory unless it spans chunks (then readView says null, and readBytes copies
+// it). Returns what it found.
 export function parseFlv(reader) {
   if (reader.readUint24BE() !== 0x464c56) throw new Error('not an FLV stream (no "FLV" signature)');
   reader.skip(1 + 1); // version, flags
@@ -27,9 +28,10 @@ export function parseFlv(reader) {
     const type = reader.readUint8() & 0x1f;
     const size = reader.readUint24BE();
     reader.skip(7); // timestamp, extension, stream id
-    const payload = reader.readView(size); // a view into wasm memory unless it spans chunks
-    if (reader.lastViewCopied) copied++;
-    else inPlace++;
+    const view = reader.readView(size); // a view into wasm memory, or null if it spans chunks
+    const payload = view ?? reader.readBytes(size); // then a copy
+    if (view !== null) inPlace++;
+    else copied++;
     payloadBytes += payload.length;
     const previous = reader.readUint32BE();
     if (previous !== size + 11) {

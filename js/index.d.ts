@@ -20,6 +20,14 @@ export interface InitOptions {
    * SPANS_ALLOCATIONS and freed bytes are overwritten with 0xDF. Slower; for development.
    */
   hardened?: boolean;
+  /**
+   * Load gomem.shared.wasm over a new shared memory (a SharedArrayBuffer) that workers join with
+   * attach(gomem.forWorker()): one heap for every worker (docs/workers.md). maximumMemory is then
+   * also the memory's declared maximum (0: 4 GiB). Not with `hardened`. In a browser the page must
+   * be cross-origin isolated (COOP/COEP headers); without SharedArrayBuffer init throws an Error
+   * coded UNSUPPORTED.
+   */
+  shared?: boolean;
   /** Bytes to grow wasm memory by at once, so allocations up to that total never grow it. */
   initialMemory?: number;
   /**
@@ -44,6 +52,39 @@ export interface InitOptions {
  * WebAssembly.CompileError for bytes that are not a wasm module.
  */
 export function init(options?: InitOptions): Promise<Gomem>;
+
+/**
+ * What gomem.forWorker() returns, to post to one worker for attach(): the compiled module, the
+ * shared memory, the region for the worker's stack and thread-locals, and its state. Every part
+ * is structured-cloneable; nothing is copied.
+ */
+export interface WorkerMessage {
+  readonly gomemShared: 1;
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+  readonly region: number;
+  readonly state: Int32Array;
+}
+
+/** A view in the shared memory described for another worker (gomem.share, gomem.viewOf). */
+export interface SharedView {
+  readonly ptr: number;
+  readonly length: number;
+}
+
+/** An allocator described for another worker (allocator.share, gomem.openAllocator). */
+export interface SharedAllocator {
+  readonly handle: number;
+  readonly maxBlockSize: number;
+}
+
+/**
+ * In a worker: joins the shared memory of an init({ shared: true }) instance. `message` is what
+ * its gomem.forWorker() returned, posted to this worker; each message is attached once.
+ * @throws TypeError INVALID_ARGUMENT for anything else, or a message attached (or released)
+ * already; Error UNSUPPORTED without SharedArrayBuffer.
+ */
+export function attach(message: WorkerMessage): Promise<Gomem>;
 
 /** Options of a scalable allocator (gomem_allocator_options); 0 or absent means the default. */
 export interface AllocatorOptions {
@@ -121,8 +162,11 @@ export class StaleViewError extends Error {
 /** One loaded gomem.wasm instance. */
 export class Gomem {
   private constructor();
-  /** The instance's memory: every view gomem hands out is a view of its buffer. */
-  readonly memory: WebAssembly.Memory;
+  /**
+   * The instance's WebAssembly.Memory: every view gomem hands out is a view of its buffer. (A
+   * `Memory` is something else: a buffer list, made by allocator.createMemory().)
+   */
+  readonly wasmMemory: WebAssembly.Memory;
   /** The module's raw exports, for the parts of the C API not wrapped yet. */
   readonly exports: WebAssembly.Exports;
   /** true when this instance runs gomem.hardened.wasm (init({ hardened: true })). */
@@ -149,6 +193,47 @@ export class Gomem {
   setPageLimit(bytes: number): void;
   /** Bytes all allocators of this instance hold from wasm memory now. */
   pageBytesHeld(): number;
+
+  // The methods below work on an instance over a shared memory (init({ shared: true }) or
+  // attach()); on another they throw an Error coded UNSUPPORTED. See docs/workers.md.
+
+  /** true for an instance over a shared memory. */
+  readonly shared: boolean;
+  /**
+   * A message for one worker, to post and pass to attach() there. It reserves a 64 KiB region
+   * for the worker's stack, given back by the worker's detach() or by releaseWorker().
+   * @throws RangeError NOMEM when the page limit or the memory's maximum is reached.
+   */
+  forWorker(): WorkerMessage;
+  /**
+   * Gives back the region of a worker that ended without detach(). Only once that worker runs
+   * no more: the region is its stack. false (and nothing done) when it was given back already.
+   */
+  releaseWorker(message: WorkerMessage): boolean;
+  /**
+   * Leaves the shared memory (in a worker that is done): gives back this instance's region.
+   * Every later call on the instance throws an Error coded DESTROYED; do not use its Memory,
+   * Reader or RecyclableMemory objects afterwards. Allocations stay allocated.
+   */
+  detach(): void;
+  /**
+   * An Allocator over the C allocator another worker's allocator.share() described. It may not
+   * be destroyed (only its creator may).
+   * @throws TypeError INVALID_ARGUMENT for anything but such a description.
+   */
+  openAllocator(description: SharedAllocator): Allocator;
+  /**
+   * { ptr, length } of a view in the shared memory, to post to another worker (whose viewOf
+   * turns it back into a view). Posting it hands the bytes on: stop using them here.
+   * @throws RangeError FOREIGN_POINTER for a view of other memory.
+   */
+  share(view: Uint8Array): SharedView;
+  /**
+   * The view a description from share() names, over this instance's view of the memory.
+   * @throws TypeError INVALID_ARGUMENT for anything else; RangeError OUT_OF_RANGE for bytes past
+   * the memory's end.
+   */
+  viewOf(description: SharedView): Uint8Array;
 }
 
 /**
@@ -201,8 +286,15 @@ export class Allocator {
   /** The allocator's counters. */
   stats(): AllocatorStats;
   /**
+   * This allocator described for another worker of the same shared memory, whose
+   * gomem.openAllocator() makes an Allocator over it.
+   * @throws Error UNSUPPORTED when the instance has no shared memory.
+   */
+  share(): SharedAllocator;
+  /**
    * Releases every arena: every view it handed out becomes invalid. Calling it again (or any
-   * other method) throws an Error coded DESTROYED.
+   * other method) throws an Error coded DESTROYED. An allocator from openAllocator() refuses
+   * with an Error coded UNSUPPORTED.
    */
   destroy(): void;
 }
@@ -318,7 +410,7 @@ export class RecyclableMemory {
   destroy(): void;
 }
 
-// --- Memory and Reader (js/memory.mjs) ------------------------------------------------------
+// --- Memory and Reader (js/memory.mjs, js/reader.mjs) ---------------------------------------
 
 export interface Allocator {
   /**
@@ -408,11 +500,6 @@ export class Memory implements Iterable<Uint8Array> {
  */
 export class Reader {
   private constructor();
-  /**
-   * Whether the last readView() copied (bytes straddled buffers) rather than returning a view;
-   * false before any readView(). A getter: assigning throws a TypeError in strict code.
-   */
-  readonly lastViewCopied: boolean;
   /** Bytes left to read. */
   readonly remaining: number;
   /** Bytes read from the start of the list (unread lowers it; clipFront resets it to 0). */
@@ -421,23 +508,42 @@ export class Reader {
   // Reads take the value at the cursor and move past it. Names as DataView's getters and Node's
   // Buffer (readUint32BE is Buffer's alias of readUInt32BE), no aliases; unlike Buffer's, a read
   // takes no offset: one given is a TypeError INVALID_ARGUMENT (use the peek of the same name).
+  // Too few bytes left: RangeError END_OF_DATA, not moving.
+  /** Reads an unsigned byte. */
   readUint8(): number;
+  /** Reads a signed byte. */
   readInt8(): number;
+  /** Reads an unsigned 16-bit big-endian integer. */
   readUint16BE(): number;
+  /** Reads an unsigned 16-bit little-endian integer. */
   readUint16LE(): number;
+  /** Reads a signed 16-bit big-endian integer. */
   readInt16BE(): number;
+  /** Reads a signed 16-bit little-endian integer. */
   readInt16LE(): number;
+  /** Reads an unsigned 24-bit big-endian integer. */
   readUint24BE(): number;
+  /** Reads an unsigned 24-bit little-endian integer. */
   readUint24LE(): number;
+  /** Reads a signed 24-bit big-endian integer. */
   readInt24BE(): number;
+  /** Reads a signed 24-bit little-endian integer. */
   readInt24LE(): number;
+  /** Reads an unsigned 32-bit big-endian integer. */
   readUint32BE(): number;
+  /** Reads an unsigned 32-bit little-endian integer. */
   readUint32LE(): number;
+  /** Reads a signed 32-bit big-endian integer. */
   readInt32BE(): number;
+  /** Reads a signed 32-bit little-endian integer. */
   readInt32LE(): number;
+  /** Reads an unsigned 64-bit big-endian integer (BigInt). */
   readBigUint64BE(): bigint;
+  /** Reads an unsigned 64-bit little-endian integer (BigInt). */
   readBigUint64LE(): bigint;
+  /** Reads a signed 64-bit big-endian integer (BigInt). */
   readBigInt64BE(): bigint;
+  /** Reads a signed 64-bit little-endian integer (BigInt). */
   readBigInt64LE(): bigint;
 
   // Peeks read what the read of the same name would, without moving. `offset` (default 0) is in
@@ -447,23 +553,41 @@ export class Reader {
   // offset TypeError INVALID_ARGUMENT, a negative or fractional one RangeError INVALID_SIZE.
   // With no offset a peek is as fast as a read; with one, O(buffers between the cursor and
   // the value), done in JS.
+  /** The unsigned byte `offset` bytes ahead, not moving. */
   peekUint8(offset?: number): number;
+  /** The signed byte `offset` bytes ahead, not moving. */
   peekInt8(offset?: number): number;
+  /** The unsigned 16-bit big-endian integer `offset` bytes ahead, not moving. */
   peekUint16BE(offset?: number): number;
+  /** The unsigned 16-bit little-endian integer `offset` bytes ahead, not moving. */
   peekUint16LE(offset?: number): number;
+  /** The signed 16-bit big-endian integer `offset` bytes ahead, not moving. */
   peekInt16BE(offset?: number): number;
+  /** The signed 16-bit little-endian integer `offset` bytes ahead, not moving. */
   peekInt16LE(offset?: number): number;
+  /** The unsigned 24-bit big-endian integer `offset` bytes ahead, not moving. */
   peekUint24BE(offset?: number): number;
+  /** The unsigned 24-bit little-endian integer `offset` bytes ahead, not moving. */
   peekUint24LE(offset?: number): number;
+  /** The signed 24-bit big-endian integer `offset` bytes ahead, not moving. */
   peekInt24BE(offset?: number): number;
+  /** The signed 24-bit little-endian integer `offset` bytes ahead, not moving. */
   peekInt24LE(offset?: number): number;
+  /** The unsigned 32-bit big-endian integer `offset` bytes ahead, not moving. */
   peekUint32BE(offset?: number): number;
+  /** The unsigned 32-bit little-endian integer `offset` bytes ahead, not moving. */
   peekUint32LE(offset?: number): number;
+  /** The signed 32-bit big-endian integer `offset` bytes ahead, not moving. */
   peekInt32BE(offset?: number): number;
+  /** The signed 32-bit little-endian integer `offset` bytes ahead, not moving. */
   peekInt32LE(offset?: number): number;
+  /** The unsigned 64-bit big-endian integer (BigInt) `offset` bytes ahead, not moving. */
   peekBigUint64BE(offset?: number): bigint;
+  /** The unsigned 64-bit little-endian integer (BigInt) `offset` bytes ahead, not moving. */
   peekBigUint64LE(offset?: number): bigint;
+  /** The signed 64-bit big-endian integer (BigInt) `offset` bytes ahead, not moving. */
   peekBigInt64BE(offset?: number): bigint;
+  /** The signed 64-bit little-endian integer (BigInt) `offset` bytes ahead, not moving. */
   peekBigInt64LE(offset?: number): bigint;
 
   /**
@@ -486,11 +610,14 @@ export class Reader {
   /** Fills target with the next target.length bytes and moves past them; returns target. */
   readInto(target: Uint8Array): Uint8Array;
   /**
-   * The next n bytes, moving past them: a view into wasm memory (zero-copy) when they lie in
-   * one buffer, else a JS-heap copy; `lastViewCopied` tells which. The view is not recorded:
-   * it goes stale at the next memory growth.
+   * The next n bytes as a view into wasm memory (zero-copy, gomem_reader_read_view), moving past
+   * them, when they lie in one buffer; null, moving nothing, when they straddle buffers (C's
+   * GOMEM_ERR_STRADDLE). Copy those with readBytes: `reader.readView(n) ?? reader.readBytes(n)`.
+   * The view lives as long as its bytes (until reset, destroy, or a clipFront that frees them)
+   * and is not recorded: it goes stale at the next memory growth. n 0 gives an empty view.
+   * @throws RangeError END_OF_DATA (not moving) when fewer than n bytes remain.
    */
-  readView(n: number): Uint8Array;
+  readView(n: number): Uint8Array | null;
   /** Moves forward n bytes. @throws RangeError END_OF_DATA when fewer remain. */
   skip(n: number): void;
   /** Moves back n bytes. @throws TypeError INVALID_ARGUMENT (not moving) when n > offset. */

@@ -20,12 +20,16 @@ import { StaleViewError, checkCount, checkSize, codedError, freedHow, statusErro
 export { StaleViewError } from './errors.mjs';
 
 import { createMemory } from './memory.mjs';
-export { Memory, Reader } from './memory.mjs';
+export { Memory } from './memory.mjs';
+export { Reader } from './reader.mjs';
 
 import { describeMemory } from './describe.mjs';
 
 import { RecyclableMemory, createRecyclable } from './recyclable.mjs';
 export { RecyclableMemory } from './recyclable.mjs';
+
+import { checkSharedSupport, checkWorkerMessage, claimRegion, createSharedMemory, enter,
+  releaseRegion, sharedImports, viewOf, workerMessage } from './shared.mjs';
 
 // The structs the wrapper reads or writes in wasm memory and the fields it uses, in the order of
 // gomem_wasm_layout() (src/wasm_exports.c): a count byte, then per struct its size and the offset
@@ -50,7 +54,10 @@ const LAYOUT = {
 // The limits that follow the layout in gomem_wasm_layout(), 32-bit each, in this order
 // (GOMEM_ARENA_LIMIT, GOMEM_DEFAULT_MAX_BLOCK, GOMEM_DEFAULT_ALIGNMENT and GOMEM_MAX_ALIGNMENT of
 // gomem.h), as runtime.limits. The C library decides; the wrapper words its messages with them.
-const LIMITS = ['arenaLimit', 'defaultMaxBlock', 'defaultAlignment', 'maxAlignment'];
+// Then memoryPagesAt: where the shared module keeps the memory's page count (0 in the others;
+// js/views.mjs).
+const LIMITS = ['arenaLimit', 'defaultMaxBlock', 'defaultAlignment', 'maxAlignment',
+  'memoryPagesAt'];
 
 const IN_NODE = typeof process === 'object' && typeof process.versions?.node === 'string';
 const utf8 = new TextDecoder();
@@ -66,17 +73,27 @@ const utf8 = new TextDecoder();
  *                  grow it later (no growth, no stale views)
  *   maximumMemory  most bytes the instance's allocators may take from wasm memory (the page
  *                  limit; gomem's own code, data and stack, about 70 KiB, come on top)
+ *   shared         load gomem.shared.wasm over a new shared memory that Web Workers (or
+ *                  worker_threads) join with attach(gomem.forWorker()) (docs/workers.md);
+ *                  maximumMemory is then also the memory's declared maximum
  * @returns {Promise<Gomem>}
  */
 export async function init(options = {}) {
   if (options === null || typeof options !== 'object') {
     throw codedError(TypeError, 'INVALID_ARGUMENT', 'init(options): options must be an object');
   }
-  const { wasm, hardened = false, initialMemory = 0, maximumMemory = 0 } = options;
-  if (typeof hardened !== 'boolean') {
-    throw codedError(TypeError, 'INVALID_ARGUMENT', 'init({ hardened }): hardened must be a ' +
-      `boolean, got ${typeof hardened}`);
+  const { wasm, hardened = false, shared = false, initialMemory = 0, maximumMemory = 0 } = options;
+  for (const [name, value] of [['hardened', hardened], ['shared', shared]]) {
+    if (typeof value !== 'boolean') {
+      throw codedError(TypeError, 'INVALID_ARGUMENT', `init({ ${name} }): ${name} must be a ` +
+        `boolean, got ${typeof value}`);
+    }
   }
+  if (hardened && shared) {
+    throw codedError(TypeError, 'INVALID_ARGUMENT', 'init: there is no hardened shared-memory ' +
+      'module; pass hardened or shared, not both');
+  }
+  if (shared) checkSharedSupport('init({ shared: true })');
   checkCount(initialMemory, 'init({ initialMemory })');
   checkCount(maximumMemory, 'init({ maximumMemory })');
   if (initialMemory > MEMORY_LIMIT || maximumMemory > MEMORY_LIMIT) {
@@ -87,8 +104,16 @@ export async function init(options = {}) {
     throw codedError(RangeError, 'INVALID_SIZE', `init: initialMemory (${initialMemory}) is ` +
       `more than maximumMemory (${maximumMemory})`);
   }
-  const instance = await instantiate(wasm ?? undefined, hardened);
-  const runtime = new Runtime(instance.exports);
+  const file = shared ? 'gomem.shared.wasm' : hardened ? 'gomem.hardened.wasm' : 'gomem.wasm';
+  const module = await loadModule(wasm ?? undefined, file);
+  let runtime;
+  if (shared) {
+    const memory = createSharedMemory(initialMemory, maximumMemory);
+    const { exports } = await WebAssembly.instantiate(module, sharedImports(memory));
+    runtime = new Runtime(exports, memory, { module, region: enter(exports, 0), state: null });
+  } else {
+    runtime = new Runtime((await WebAssembly.instantiate(module, {})).exports);
+  }
   if (maximumMemory !== 0) runtime.exports.gomem_set_page_limit(maximumMemory);
   // Above the arena limit the request cannot be one region of wasm32 memory (nor a 32-bit
   // size_t): never, so INVALID_SIZE; a refusal below it is NOMEM.
@@ -103,6 +128,20 @@ export async function init(options = {}) {
       'memory cannot grow that far (the engine refused, or maximumMemory is lower)');
   }
   return new Gomem(runtime);
+}
+
+/**
+ * Joins, in a worker, the shared memory of an init({ shared: true }) instance: `message` is what
+ * its gomem.forWorker() returned, posted to this worker. Resolves to a Gomem over the same
+ * memory and heap (docs/workers.md).
+ * @returns {Promise<Gomem>}
+ */
+export async function attach(message) {
+  checkSharedSupport('attach');
+  const { module, memory, region, state } = checkWorkerMessage(message, 'attach');
+  claimRegion(message);
+  const { exports } = await WebAssembly.instantiate(module, sharedImports(memory));
+  return new Gomem(new Runtime(exports, memory, { module, region: enter(exports, region), state }));
 }
 
 // wasm32 memory: 65536 pages of 64 KiB.
@@ -127,20 +166,19 @@ const FEATURE_HARDENED = 64;
 // in Node.js: a browser bundle never reaches a `node:` import, and a browser loading this file
 // unbundled never imports `#load` (a bare specifier it could not resolve).
 
-// The module is freestanding: it imports nothing.
-const IMPORTS = {};
-
 // What init() takes instead, for every message about a module that cannot be found or fetched.
 const PASS_WASM = 'pass init({ wasm }) with its bytes (ArrayBuffer or Uint8Array, e.g. ' +
   "`import wasm from 'gomem-wasm/gomem.wasm'` through a binary loader), a WebAssembly.Module, " +
   'a fetch Response, or a URL or path to it';
 
-async function instantiate(source, hardened) {
-  if (source === undefined) return instantiateDefault(hardened);
-  if (source instanceof WebAssembly.Module) return WebAssembly.instantiate(source, IMPORTS);
-  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return instantiateBytes(source);
+// The compiled module from `source` (init's `wasm`), or the package's own `file` when it is
+// undefined. The default and hardened modules import nothing; the shared one imports its memory.
+async function loadModule(source, file) {
+  if (source === undefined) return loadDefaultModule(file);
+  if (source instanceof WebAssembly.Module) return source;
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return compileBytes(source);
   if (typeof Response === 'function' && source instanceof Response) {
-    return responseInstance(source, source.url || 'the Response given', null);
+    return responseModule(source, source.url || 'the Response given', null);
   }
   if (typeof source === 'string' || source instanceof URL) {
     const url = IN_NODE ? nodeUrl(source) : source;
@@ -148,9 +186,9 @@ async function instantiate(source, hardened) {
       const load = await import('#load');
       const bytes = await load.readModule(url ?? source);
       if (bytes === null) throw noFileSystem(String(source));
-      return instantiateBytes(bytes);
+      return compileBytes(bytes);
     }
-    return fetchInstance(url, null);
+    return fetchModule(url, null);
   }
   throw codedError(TypeError, 'INVALID_ARGUMENT',
     'init({ wasm }): wasm must be the bytes of gomem.wasm (ArrayBuffer or Uint8Array), a ' +
@@ -159,19 +197,19 @@ async function instantiate(source, hardened) {
 
 // The package's own module. Each URL is written out in full: bundlers detect only
 // `new URL('<literal>', import.meta.url)`.
-async function instantiateDefault(hardened) {
-  const file = hardened ? 'gomem.hardened.wasm' : 'gomem.wasm';
+async function loadDefaultModule(file) {
   let url = null;
   try {
-    url = hardened ? new URL('./gomem.hardened.wasm', import.meta.url)
-      : new URL('./gomem.wasm', import.meta.url);
+    if (file === 'gomem.shared.wasm') url = new URL('./gomem.shared.wasm', import.meta.url);
+    else if (file === 'gomem.hardened.wasm') url = new URL('./gomem.hardened.wasm', import.meta.url);
+    else url = new URL('./gomem.wasm', import.meta.url);
   } catch {
     // No import.meta.url: esbuild's iife and cjs output leave import.meta empty.
   }
   if (IN_NODE && (url === null || url.protocol === 'file:')) {
     const load = await import('#load');
     const found = await load.readDefaultModule(url, file);
-    if (found.bytes !== undefined) return instantiateBytes(found.bytes);
+    if (found.bytes !== undefined) return compileBytes(found.bytes);
     if (!load.canReadFiles) throw noFileSystem(file);
     const tried = found.tried.length > 0 ? ` (tried ${found.tried.join(', ')})` : '';
     const where = url === null ? 'no import.meta.url names the file beside this script (cjs ' +
@@ -187,7 +225,7 @@ async function instantiateDefault(hardened) {
       `bundle in iife or cjs format), so nothing names the file beside it; ${PASS_WASM}, e.g. ` +
       `the URL of 'gomem-wasm/${file}' that a file loader gives (esbuild --loader:.wasm=file)`);
   }
-  return fetchInstance(url, file);
+  return fetchModule(url, file);
 }
 
 // In Node.js a string is a file path unless it names a scheme fetch or fs understands; checking
@@ -197,12 +235,10 @@ function nodeUrl(source) {
   return /^(https?|file|data|blob):/i.test(source) ? new URL(source) : null;
 }
 
-async function instantiateBytes(bytes) {
-  return (await WebAssembly.instantiate(bytes, IMPORTS)).instance;
-}
+function compileBytes(bytes) { return WebAssembly.compile(bytes); }
 
 // `file` is the default module's name when fetching that one, null for a URL the caller gave.
-async function fetchInstance(url, file) {
+async function fetchModule(url, file) {
   let response;
   try {
     response = await fetch(url);
@@ -210,19 +246,19 @@ async function fetchInstance(url, file) {
     throw notFound(`gomem-wasm: fetching ${url} failed (${error.message}); ${fetchHint(file)}`,
       error);
   }
-  return responseInstance(response, url, file);
+  return responseModule(response, url, file);
 }
 
-async function responseInstance(response, url, file) {
+async function responseModule(response, url, file) {
   if (!response.ok) {
     throw notFound(`gomem-wasm: fetching ${url} failed with HTTP ${response.status} ` +
       `${response.statusText}; ${fetchHint(file)}`);
   }
-  // instantiateStreaming compiles while downloading, but rejects any Content-Type other than
+  // compileStreaming compiles while downloading, but rejects any Content-Type other than
   // exactly application/wasm; servers that send another type still get the bytes compiled.
   const type = response.headers.get('content-type')?.trim().toLowerCase();
-  if (type === 'application/wasm' && typeof WebAssembly.instantiateStreaming === 'function') {
-    return (await WebAssembly.instantiateStreaming(response, IMPORTS)).instance;
+  if (type === 'application/wasm' && typeof WebAssembly.compileStreaming === 'function') {
+    return WebAssembly.compileStreaming(response);
   }
   const bytes = new Uint8Array(await response.arrayBuffer());
   // A server's page for a missing file (an SPA fallback, a dev server's index.html) comes with
@@ -231,7 +267,7 @@ async function responseInstance(response, url, file) {
     throw notFound(`gomem-wasm: ${url} is not a wasm module (Content-Type ${type ?? 'none'}, ` +
       `${bytes.length} bytes: a server's page for a missing file?); ${fetchHint(file)}`);
   }
-  return instantiateBytes(bytes);
+  return compileBytes(bytes);
 }
 
 function fetchHint(file) {
@@ -291,21 +327,27 @@ class RecordedView extends ReturnsItsArgument {
   }
 }
 
-/** Internal state of one wasm instance, shared by the Gomem facade and its allocators. */
+/**
+ * Internal state of one wasm instance, shared by the Gomem facade and its allocators. `shared`
+ * is null, or for an instance over a shared memory { module, region, state }: the compiled module
+ * (for forWorker), the region this instance entered (its stack and thread-locals) and, in an
+ * attached worker, the state cell of the message it came in (js/shared.mjs).
+ */
 class Runtime {
   #seenBuffers = new WeakSet();
   #currentBuffer = null;
 
-  constructor(exports) {
+  constructor(exports, memory = exports.memory, shared = null) {
     this.exports = exports;
-    this.memory = exports.memory;
+    this.wasmMemory = memory;
+    this.shared = shared;
     // Where the engine has it, a resizable buffer grows with the memory instead of being
     // detached, so views never go stale. It needs a maximum, which the module declares (4 GiB);
     // should an engine still refuse, buffers detach as without the method, which this file
     // handles anyway.
-    if (typeof this.memory.toResizableBuffer === 'function') {
+    if (typeof this.wasmMemory.toResizableBuffer === 'function') {
       try {
-        this.memory.toResizableBuffer();
+        this.wasmMemory.toResizableBuffer();
       } catch {
         // keep the fixed-length buffers
       }
@@ -320,7 +362,7 @@ class Runtime {
 
   /** The memory's current ArrayBuffer, remembered as ours. */
   buffer() {
-    const buffer = this.memory.buffer;
+    const buffer = this.wasmMemory.buffer;
     if (buffer !== this.#currentBuffer) {
       this.#seenBuffers.add(buffer);
       this.#currentBuffer = buffer;
@@ -376,6 +418,10 @@ class Runtime {
       return { ptr: record.ptr, len: record.len, record };
     }
     if (view.buffer === this.buffer()) return { ptr: view.byteOffset, len: view.length };
+    // A SharedArrayBuffer never detaches: a view of an earlier one still shows its bytes.
+    if (this.shared !== null && this.#seenBuffers.has(view.buffer)) {
+      return { ptr: view.byteOffset, len: view.length };
+    }
     if (this.#seenBuffers.has(view.buffer)) {
       throw new StaleViewError(`${action}: this view is stale - wasm memory grew and detached ` +
         'its ArrayBuffer, so it now reads as empty. It was made outside gomem (e.g. with ' +
@@ -398,8 +444,16 @@ class Runtime {
       throw codedError(Error, 'FREED', `view: this view was ${freedHow(record)}; its bytes are ` +
         'no longer yours');
     }
-    if (view.buffer === this.buffer()) return view;
+    if (view.buffer === this.buffer() || this.shared !== null) return view;
     return RecordedView.record(this.bytes(ptr, len), record);
+  }
+
+  /** After detach(): every later call into the module is refused. */
+  detach() {
+    const refuse = () => {
+      throw destroyedError('this instance detached from the shared memory (gomem.detach())');
+    };
+    this.exports = new Proxy({}, { get: refuse });
   }
 }
 
@@ -488,7 +542,7 @@ export class Gomem {
   }
 
   /** The instance's WebAssembly.Memory (all views handed out are views of its buffer). */
-  get memory() { return this.#runtime.memory; }
+  get wasmMemory() { return this.#runtime.wasmMemory; }
 
   /** The module's raw exports, for the C API not wrapped yet. */
   get exports() { return this.#runtime.exports; }
@@ -520,6 +574,76 @@ export class Gomem {
 
   /** Bytes the instance's allocators hold from wasm memory right now. */
   pageBytesHeld() { return this.#runtime.exports.gomem_page_bytes_held() >>> 0; }
+
+  // --- shared memory (init({ shared: true }), attach(); docs/workers.md) -----------------------
+
+  /** true for an instance over a shared memory (init({ shared: true }) or attach()). */
+  get shared() { return this.#runtime.shared !== null; }
+
+  /**
+   * A message for one worker to pass to attach(): the module, the shared memory and a 64 KiB
+   * region for the worker's stack and thread-locals (postMessage it: nothing is copied). One per
+   * worker; the region goes back with the worker's detach(), or releaseWorker(message).
+   */
+  forWorker() { return workerMessage(this.#sharedRuntime('forWorker'), this.#runtime.shared.module); }
+
+  /**
+   * Gives back the region of a message from forWorker() whose worker has ended without
+   * detach() (or never attached). Only once that worker runs no more: the region is its stack.
+   * Returns false, and gives back nothing, when the worker had detached (or this was done).
+   */
+  releaseWorker(message) {
+    const runtime = this.#sharedRuntime('releaseWorker');
+    const { region, state } = checkWorkerMessage(message, 'releaseWorker');
+    if (!releaseRegion(state)) return false;
+    runtime.exports.gomem_wasm_instance_delete(region);
+    return true;
+  }
+
+  /**
+   * Leaves the shared memory: gives back this instance's stack region. Call it in a worker
+   * when it is done; the instance (and every object made from it) is unusable afterwards. Its
+   * allocations stay allocated: free them first, or let other workers free them.
+   */
+  detach() {
+    const runtime = this.#sharedRuntime('detach');
+    if (releaseRegion(runtime.shared.state)) {
+      runtime.exports.gomem_wasm_instance_delete(runtime.shared.region);
+    }
+    runtime.detach();
+  }
+
+  /** The Allocator of another instance's allocator.share(), over the same C allocator. */
+  openAllocator(description) {
+    const runtime = this.#sharedRuntime('openAllocator');
+    const { handle, maxBlockSize } = description ?? {};
+    if (!Number.isInteger(handle) || handle <= 0 || !Number.isInteger(maxBlockSize)) {
+      throw codedError(TypeError, 'INVALID_ARGUMENT', 'openAllocator(description): expected ' +
+        'what allocator.share() returned in a worker of the same shared memory');
+    }
+    return new Allocator(runtime, {}, { handle, maxBlockSize });
+  }
+
+  /**
+   * { ptr, length }: a description of the bytes of `view` (a view in the shared memory) to post
+   * to another worker, whose viewOf() turns it back into a view. Posting hands the bytes on: the
+   * sender stops using them (docs/workers.md, "Ownership").
+   */
+  share(view) {
+    const { ptr, len } = this.#sharedRuntime('share').locate(view, 'share');
+    return { ptr, length: len };
+  }
+
+  /** The view of the bytes a description from share() names, in this instance's memory. */
+  viewOf(description) { return viewOf(this.#sharedRuntime('viewOf'), description); }
+
+  #sharedRuntime(action) {
+    if (this.#runtime.shared === null) {
+      throw codedError(Error, 'UNSUPPORTED', `${action}: this instance has no shared memory; ` +
+        'make it with init({ shared: true }) or attach()');
+    }
+    return this.#runtime;
+  }
 }
 
 /** The scalable allocator (gomem_allocator). Made by Gomem.createAllocator(). */
@@ -531,8 +655,19 @@ export class Allocator {
   // `destroyed` a Reader checks on every read, which is cheaper than this class's getter.
   #life = { destroyed: false };
 
-  constructor(runtime, { initialSize = 0, maxBlockSize = 0, alignment = 0, compact = false }) {
+  // null, or for an allocator opened by handle in another worker (Gomem.openAllocator) what
+  // share() described; it may not be destroyed here.
+  #opened = null;
+
+  constructor(runtime, { initialSize = 0, maxBlockSize = 0, alignment = 0, compact = false },
+    opened = null) {
     this.#runtime = runtime;
+    if (opened !== null) {
+      this.#handle = opened.handle;
+      this.#maxBlockSize = opened.maxBlockSize;
+      this.#opened = opened;
+      return;
+    }
     if (typeof compact !== 'boolean') {
       throw codedError(TypeError, 'INVALID_ARGUMENT', `compact must be a boolean; got ${compact}`);
     }
@@ -691,8 +826,26 @@ export class Allocator {
     return describeMemory(this.#runtime, this.#live('describeMemory'));
   }
 
+  /**
+   * { handle, maxBlockSize }: this allocator described for another worker of the same shared
+   * memory, whose gomem.openAllocator() makes an Allocator over it (docs/workers.md).
+   */
+  share() {
+    const handle = this.#live('share');
+    if (this.#runtime.shared === null) {
+      throw codedError(Error, 'UNSUPPORTED', 'share: this allocator is not in a shared memory; ' +
+        'make the instance with init({ shared: true })');
+    }
+    return { handle, maxBlockSize: this.#maxBlockSize };
+  }
+
   /** Releases every arena. Every view it handed out becomes invalid; any later call throws. */
   destroy() {
+    if (this.#opened !== null) {
+      throw codedError(Error, 'UNSUPPORTED', 'destroy: this allocator was opened from another ' +
+        'worker (openAllocator); only the instance that created it may destroy it, once no ' +
+        'worker uses it any more');
+    }
     this.#runtime.exports.gomem_allocator_destroy(this.#live('destroy'));
     this.#handle = 0;
     this.#life.destroyed = true;

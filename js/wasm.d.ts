@@ -1,5 +1,5 @@
-// Types of the package's wasm subpaths, `gomem-wasm/gomem.wasm` and
-// `gomem-wasm/gomem.hardened.wasm` (package.json exports). What importing a .wasm file gives is
+// Types of the package's wasm subpaths, `gomem-wasm/gomem.wasm`, `gomem-wasm/gomem.hardened.wasm`
+// and `gomem-wasm/gomem.shared.wasm` (package.json exports). What importing a .wasm file gives is
 // up to the bundler's loader for it: a URL string (esbuild --loader:.wasm=file, webpack 5
 // `type: 'asset/resource'`) or the bytes (esbuild --loader:.wasm=binary); either goes to
 // init({ wasm }). Vite needs the `?url` suffix ('gomem-wasm/gomem.wasm?url', typed by

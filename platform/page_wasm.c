@@ -77,6 +77,13 @@ const gomem_page_info *gomem_page_source(void) { return &page_info; }
 
 static gomem_free_region *free_head;
 
+#if GOMEM_WASM_SHARED
+/* The memory's size in wasm pages after the last grow by any instance: JS reads it to see that
+ * another worker grew the shared memory, since a SharedArrayBuffer never detaches
+ * (docs/workers.md). Written under the list lock; a plain aligned word, read by JS with no lock. */
+uint32_t gomem_wasm_memory_pages;
+#endif
+
 #if GOMEM_THREADS
 /* Kept local on purpose: platform/ must not depend on src/. Critical sections are a short list
  * walk, so a bare test-and-set spin is enough (gomem_platform_yield is a no-op in wasm anyway). */
@@ -169,6 +176,9 @@ static bool grow_for(size_t size) {
         grown = memory_extend(step, &start);
     }
     if (!grown) return false;
+#if GOMEM_WASM_SHARED
+    gomem_wasm_memory_pages = (uint32_t)__builtin_wasm_memory_size(0);
+#endif
     /* start >= 64 KiB (the stack and data occupy the first page), so the chunk ends at most at
      * 4 GiB and its size fits in a 32-bit size_t. */
     gomem_region_insert(&free_head, (uintptr_t)start, (size_t)step);

@@ -8,6 +8,7 @@
 //     routes: { '/x.wasm': { file, type } },  // exact paths served from a file with a set type
 //     notFoundHint: (pathname) => '',      // appended to a 404's text
 //     onRequest: (pathname) => {},         // sees every decoded request path
+//     headers: {},                         // added to every response (e.g. COOP/COEP)
 //     port: 0,                             // 0: any free port
 //   });                                    // url: 'http://127.0.0.1:PORT/'
 // A path ending in '/' serves that directory's index.html. Anything outside the mounts, and any
@@ -53,10 +54,10 @@ function listen(server, port) {
 
 /** Starts the server (see the header); resolves to { url, server, close }. */
 export async function startStaticServer({ mounts, redirects = {}, routes = {}, port = 0,
-  notFoundHint = () => '', onRequest = () => {} }) {
+  notFoundHint = () => '', onRequest = () => {}, headers: always = {} }) {
   async function handle(request, response) {
     const send = (status, headers, body) => {
-      response.writeHead(status, { 'cache-control': 'no-store', ...headers });
+      response.writeHead(status, { 'cache-control': 'no-store', ...always, ...headers });
       response.end(request.method === 'HEAD' ? undefined : body);
     };
     if (request.method !== 'GET' && request.method !== 'HEAD') {

@@ -26,6 +26,7 @@ expected=(
   js/describe.mjs
   js/errors.mjs
   js/gomem.hardened.wasm
+  js/gomem.shared.wasm
   js/gomem.wasm
   js/index.cjs
   js/index.d.ts
@@ -33,7 +34,10 @@ expected=(
   js/load-browser.mjs
   js/load-node.mjs
   js/memory.mjs
+  js/reader.mjs
   js/recyclable.mjs
+  js/shared.mjs
+  js/views.mjs
   js/wasm.d.ts
   package.json
 )

@@ -13,7 +13,8 @@
 #   - the libFuzzer targets over their saved corpus plus a few seconds of fuzzing each;
 #   - the WASI build: the suite and the memory.grow tests under node:wasi;
 #   - the freestanding wasm module, built and shrunk with wasm-opt (sizes printed), and the JS
-#     wrapper's tests over it (node --test) and in headless Chromium, the web page
+#     wrapper's tests over it (node --test) and in headless Chromium, the shared-memory module
+#     with four workers under Node and in Chromium, the web page
 #     (examples/web) in Chromium, the packed tarball used from ESM, CommonJS and TypeScript (its
 #     file list and npm publish --dry-run checked), and that tarball bundled by esbuild and Vite;
 #   - the Emscripten build: the suite under node, plain and threaded, and examples/emscripten-app;
@@ -93,6 +94,8 @@ if ! $only_native; then
   step browser "JS wrapper in headless Chromium (playwright-core)" bash scripts/test-browser.sh
   step web "the web page (examples/web) in headless Chromium: an FLV file, the memory map" \
     bash scripts/test-web.sh
+  step workers "one shared memory, four workers: worker_threads and Web Workers in Chromium" \
+    bash scripts/test-workers.sh
   step pack "npm pack, installed into a fresh project: ESM, CommonJS, tsc; file list, publish --dry-run" \
     bash scripts/test-pack.sh
   step bundlers "bundlers: the packed tarball through esbuild and Vite, run in Chromium and Node" \

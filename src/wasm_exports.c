@@ -18,8 +18,17 @@
 
 #define WASM_EXPORT __attribute__((visibility("default")))
 
+#if GOMEM_WASM_SHARED
+/* In the shared-memory module every worker's instance runs the same code over one memory, so
+ * what belongs to one instance lives in its thread-local block (set up by
+ * gomem_wasm_instance_enter); everything else, the heap included, is shared and locked. */
+#define INSTANCE_LOCAL _Thread_local
+#else
+#define INSTANCE_LOCAL
+#endif
+
 /* Out-parameters of one call at a time: JS is single-threaded per module instance. */
-static alignas(8) uint8_t scratch[64];
+static INSTANCE_LOCAL alignas(8) uint8_t scratch[64];
 
 WASM_EXPORT uint8_t *gomem_wasm_scratch(void) { return scratch; }
 
@@ -77,7 +86,7 @@ WASM_EXPORT bool gomem_wasm_reserve(size_t bytes) {
  * caller asks again with that much room; out must not lie in this allocator's arenas. Never
  * fails; allocates nothing, changes nothing. O(arenas + free blocks). Holds the allocator's lock
  * for the walk (one consistent picture); not reentrant (the module has one JS thread). */
-static struct {
+static INSTANCE_LOCAL struct {
     uint8_t *out;
     size_t capacity, used;
 } describe_sink;
@@ -125,7 +134,8 @@ WASM_EXPORT size_t gomem_wasm_describe(const gomem_allocator *allocator, uint8_t
  *     offset of every field it uses, one byte each (every one is below 256: a larger one fails to
  *     compile under -Werror). js/index.mjs (LAYOUT) names them in this order;
  *   - then, from the first 4-aligned byte after them, the limits JS checks arguments against and
- *     names in its messages, as 32-bit numbers (LIMITS in js/index.mjs names them in this order).
+ *     names in its messages, as 32-bit numbers (LIMITS in js/index.mjs names them in this order),
+ *     and the address of the shared memory's page count (0 unless GOMEM_WASM_SHARED).
  * The values that decide are the C library's own checks (gomem_allocator_create_ex's status,
  * gomem_alloc's NULL); JS reads these to choose an error's kind and to word its message. */
 #define LAYOUT_ENTRIES                                                                             \
@@ -147,13 +157,55 @@ WASM_EXPORT size_t gomem_wasm_describe(const gomem_allocator *allocator, uint8_t
     offsetof(gomem_arena_info, free_bytes), offsetof(gomem_arena_info, dedicated),                 \
     sizeof(gomem_page_info), offsetof(gomem_page_info, page_size), sizeof scratch
 
+#if GOMEM_WASM_SHARED
+extern uint32_t gomem_wasm_memory_pages; /* platform/page_wasm.c */
+#define MEMORY_PAGES_AT ((uint32_t)(uintptr_t)&gomem_wasm_memory_pages)
+#else
+#define MEMORY_PAGES_AT 0u /* memory is not shared: a growth detaches JS's buffer */
+#endif
+
 static const struct {
     uint8_t count, entries[sizeof((uint8_t[]){LAYOUT_ENTRIES})];
-    uint32_t limits[4];
+    uint32_t limits[5];
 } layout = {
     sizeof layout.entries,
     {LAYOUT_ENTRIES},
-    {GOMEM_ARENA_LIMIT, GOMEM_DEFAULT_MAX_BLOCK, GOMEM_DEFAULT_ALIGNMENT, GOMEM_MAX_ALIGNMENT},
+    {GOMEM_ARENA_LIMIT, GOMEM_DEFAULT_MAX_BLOCK, GOMEM_DEFAULT_ALIGNMENT, GOMEM_MAX_ALIGNMENT,
+     MEMORY_PAGES_AT},
 };
 
 WASM_EXPORT const void *gomem_wasm_layout(void) { return &layout; }
+
+#if GOMEM_WASM_SHARED
+/* A stack and a thread-local block for each instance of the shared-memory module (docs/workers.md).
+ * All instances start on the same stack, the one the linker placed, and with no thread-local
+ * block: before an instance runs anything else, JS enters it into a region of its own that an
+ * instance already entered made for it. */
+#define INSTANCE_STACK ((size_t)64 << 10)
+
+__asm__(".globaltype __stack_pointer, i32");
+void __wasm_init_tls(void *block); /* wasm-ld's: copies the thread-locals' initial values */
+
+static size_t instance_bytes(void) {
+    return gomem_page_round(INSTANCE_STACK + __builtin_wasm_tls_size());
+}
+
+/* A region for one more instance (its stack, then its thread-local block), from the page budget;
+ * NULL when memory cannot grow. Call it from an instance already entered. O(1) plus a page
+ * allocation; thread-safe. */
+WASM_EXPORT uint8_t *gomem_wasm_instance_new(void) { return gomem_pages_alloc(instance_bytes()); }
+
+/* Make `region` (from gomem_wasm_instance_new) this instance's stack and thread-local block. The
+ * first call of a new instance, once: neither this nor __wasm_init_tls touches the stack, so it
+ * is safe while another instance runs on the linker's stack. */
+WASM_EXPORT void gomem_wasm_instance_enter(uint8_t *region) {
+    uint8_t *tls = region + INSTANCE_STACK; /* the stack grows down from here */
+    __asm__ volatile("local.get %0\n\tglobal.set __stack_pointer" : : "r"(tls));
+    __wasm_init_tls(tls);
+}
+
+/* Give back an instance's region once nothing runs on it any more (its worker has ended). */
+WASM_EXPORT void gomem_wasm_instance_delete(uint8_t *region) {
+    gomem_pages_free(region, instance_bytes());
+}
+#endif

@@ -1,11 +1,14 @@
-// reader.mjs - sequential 32-bit big-endian reads over chunked data (network-packet-sized chunks
-// of 1..1500 bytes, seeded), the same bytes for every contender:
+// reader.mjs - 32-bit big-endian reads over chunked data (network-packet-sized chunks of 1..1500
+// bytes, seeded), the same bytes for every contender. Sequential reads:
 //   gomem Reader#readUint32BE          the Reader over a Memory (chunks pushed into wasm memory)
 //   bl readUInt32BE(0) + consume(4)    BufferList's realistic sequential use
 //   bl readUInt32BE(offset)            increasing offsets, the list left whole
 //   uint8arraylist getUint32(0) + consume(4)
 //   uint8arraylist getUint32(offset)   increasing offsets
 //   DataView over the joined bytes     the floor: no chunks at all (reference, not a contender)
+// and a look at the front without moving, repeated at one position inside a chunk (a parser
+// peeking at a header): gomem peekUint32BE(), bl readUInt32BE(0), uint8arraylist getUint32(0),
+// each over a list consumed up to that position, and the DataView reference.
 // Prints ns per read and the JS heap bytes each read allocates.
 //
 //   node bench/js/reader.mjs [--quick] [--json FILE] [--runs N]
@@ -19,6 +22,7 @@ import {
 } from './common.mjs';
 
 const GOMEM = 'gomem Reader readUint32BE';
+const GOMEM_PEEK = 'gomem Reader peekUint32BE()';
 
 /** Seeded chunks of 1..1500 random bytes, `total` bytes in all. */
 export function packetChunks(total, seed = 0x9e3779b9) {
@@ -91,19 +95,66 @@ export async function benchReader(options) {
     }],
   ];
 
-  const workload = `readUint32BE, ${total >> 10} KiB in ${chunks.length} chunks of 1..1500 B`;
+  // One table per workload: every contender's checksum must be `expected`.
   const records = [];
-  for (const [contender, run, prepare] of contenders) {
-    const check = run(prepare?.());
-    if (check !== expected) {
-      throw new Error(`${contender}: checksum ${check}, expected ${expected}`);
+  const measure = (workload, ops, expected, list, baseline) => {
+    const table = [];
+    for (const [contender, run, prepare] of list) {
+      const check = run(prepare?.());
+      if (check !== expected) {
+        throw new Error(`${contender}: checksum ${check}, expected ${expected}`);
+      }
+      const timing = time({ run, prepare, ops, runs: options.runs, warmup: options.warmup });
+      const bytesPerRead = allocatedBytes(run, prepare) / ops;
+      table.push(record(workload, contender, timing,
+        { alloc_bytes_per_op: Number(bytesPerRead.toFixed(2)) }));
     }
-    const timing = time({ run, prepare, ops: reads, runs: options.runs, warmup: options.warmup });
-    const bytesPerRead = allocatedBytes(run, prepare) / reads;
-    records.push(record(workload, contender, timing,
-      { alloc_bytes_per_op: Number(bytesPerRead.toFixed(2)) }));
+    printTable(workload, table, baseline, [['alloc_bytes_per_op', 'JS heap B/read']]);
+    records.push(...table);
+  };
+  measure(`readUint32BE, ${total >> 10} KiB in ${chunks.length} chunks of 1..1500 B`, reads,
+    expected, contenders, GOMEM);
+
+  // The peek: at the 9th byte of the first chunk of 64 bytes or more.
+  let at = 8;
+  for (const chunk of chunks) {
+    if (chunk.length >= 64) break;
+    at += chunk.length;
   }
-  printTable(workload, records, GOMEM, [['alloc_bytes_per_op', 'JS heap B/read']]);
+  const front = joinedView.getUint32(at);
+  let peeked = 0;
+  for (let i = 0; i < reads; i++) peeked = (peeked + front) | 0;
+  const consumed = (list) => {
+    list.consume(at);
+    return list;
+  };
+  measure(`peekUint32BE at one position inside a chunk, ${reads} times`, reads, peeked, [
+    [GOMEM_PEEK, (reader) => {
+      let sum = 0;
+      for (let i = 0; i < reads; i++) sum = (sum + reader.peekUint32BE()) | 0;
+      reader.destroy();
+      return sum;
+    }, () => {
+      const reader = memory.reader();
+      reader.skip(at);
+      return reader;
+    }],
+    ['bl readUInt32BE(0)', (list) => {
+      let sum = 0;
+      for (let i = 0; i < reads; i++) sum = (sum + list.readUInt32BE(0)) | 0;
+      return sum;
+    }, () => consumed(new BufferList(chunks))],
+    ['uint8arraylist getUint32(0)', (list) => {
+      let sum = 0;
+      for (let i = 0; i < reads; i++) sum = (sum + list.getUint32(0)) | 0;
+      return sum;
+    }, () => consumed(new Uint8ArrayList(...chunks))],
+    ['DataView, joined bytes (reference)', () => {
+      let sum = 0;
+      for (let i = 0; i < reads; i++) sum = (sum + joinedView.getUint32(at)) | 0;
+      return sum;
+    }],
+  ], GOMEM_PEEK);
   memory.destroy();
   allocator.destroy();
   return records;

@@ -1,10 +1,11 @@
-// run.mjs - runs the JS benchmarks (reader.mjs, alloc.mjs, flv.mjs) one after another in this
-// process and, with --json FILE, writes all their records as one array.
+// run.mjs - runs the JS benchmarks (reader.mjs, alloc.mjs, flv.mjs, pipeline.mjs) one after
+// another in this process and, with --json FILE, writes all their records as one array.
 //
 //   node bench/js/run.mjs [--quick] [--json FILE] [--runs N]     (npm run bench:js)
 import { benchAlloc } from './alloc.mjs';
 import { BUILD, parseOptions, writeJson } from './common.mjs';
 import { benchFlv } from './flv.mjs';
+import { benchPipeline } from './pipeline.mjs';
 import { benchReader } from './reader.mjs';
 
 const options = parseOptions();
@@ -15,6 +16,7 @@ const records = [
   ...await benchReader(options),
   ...await benchAlloc(options),
   ...await benchFlv(options),
+  ...await benchPipeline(options),
 ];
 console.log(`\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 if (options.json) writeJson(options.json, records);

@@ -67,7 +67,8 @@ export function networkChunks(bytes, seed = 7) {
  * timestamp, size, inPlace, address, offset }) for each, and stops before a tag that has not
  * fully arrived, so the next call takes it up there. `parsed` counts the bytes consumed (header
  * and whole tags). A payload is read with readView: in place (a view into wasm memory, `address`
- * its byteOffset) when it lies in one pushed chunk, else copied out (inPlace false).
+ * its byteOffset) when it lies in one pushed chunk, else (readView says null) copied out with
+ * readBytes (inPlace false).
  * keep({ type, timestamp, size }), if given, may return a Uint8Array of `size` bytes to copy the
  * payload into (onTag's second argument then), or null. It is called before the payload is read,
  * so it may allocate in wasm memory: a view of the payload is never held across an allocation.
@@ -107,8 +108,9 @@ export class FlvParser {
       const timestamp = ((reader.readUint8() << 24) | low) >>> 0;
       reader.skip(3); // stream id
       const kept = this.keep?.({ type, timestamp, size }) ?? null;
-      const payload = reader.readView(size);
-      const inPlace = !reader.lastViewCopied;
+      const view = reader.readView(size);
+      const inPlace = view !== null;
+      const payload = view ?? reader.readBytes(size);
       if (kept !== null) kept.set(payload);
       const previous = reader.readUint32BE();
       if (previous !== TAG_HEADER_BYTES + size) {

@@ -114,7 +114,7 @@ function assertWorks(instance) {
   ok(instance instanceof lib.Gomem, 'init() resolves to a Gomem');
   const allocator = instance.createAllocator();
   const view = allocator.malloc(32);
-  equal(view.buffer, instance.memory.buffer, 'view of the memory');
+  equal(view.buffer, instance.wasmMemory.buffer, 'view of the memory');
   view.fill(7);
   allocator.free(view);
   equal(allocator.stats().live, 0, 'live after free');
@@ -156,7 +156,7 @@ test('init: bytes, a shared WebAssembly.Module, HTTP errors, bad sources', async
   const [one, two] = [await lib.init({ wasm: module }), await lib.init({ wasm: module })];
   assertWorks(one);
   assertWorks(two);
-  ok(one.memory !== two.memory, 'each instance has its own memory');
+  ok(one.wasmMemory !== two.wasmMemory, 'each instance has its own memory');
   await rejects(lib.init({ wasm: '/js/missing.wasm' }),
     (error) => /HTTP 404.*init\(\{ wasm \}\)/.test(error.message), 'a 404');
   await rejects(lib.init({ wasm: 42 }),
@@ -190,7 +190,7 @@ test('malloc: views with the address as byteOffset; bad sizes; NOMEM under a pag
   const b = allocator.malloc(1);
   ok(a instanceof Uint8Array, 'a Uint8Array');
   equal(a.length, 100);
-  equal(a.buffer, gomem.memory.buffer);
+  equal(a.buffer, gomem.wasmMemory.buffer);
   equal(a.byteOffset % 8, 0, 'aligned to 8');
   ok(b.byteOffset >= a.byteOffset + 100 || b.byteOffset + 1 <= a.byteOffset, 'no overlap');
   a.fill(0xab);
@@ -309,7 +309,7 @@ test('shadow memory: 4000 random ops (small arenas, alignment 64), detaching mem
 test('growth (detaching memory): views handed out before growth are re-viewed and freed',
   async () => {
     const instance = await detachingInstance();
-    equal(instance.memory.buffer.resizable === true, false, 'a fixed-length buffer');
+    equal(instance.wasmMemory.buffer.resizable === true, false, 'a fixed-length buffer');
     const views = growthAcrossMany(instance, assert);
     equal(views[0].length, 0, 'the first view was detached by growth');
   });
@@ -342,11 +342,11 @@ test('growth: the Reader and RecyclableMemory across growths (detaching and defa
 test('toResizableBuffer: the wrapper switches the memory to a resizable buffer', async () => {
   if (!HAS_RESIZABLE) return 'skip: WebAssembly.Memory.prototype.toResizableBuffer is missing';
   const instance = await lib.init();
-  const buffer = instance.memory.buffer;
+  const buffer = instance.wasmMemory.buffer;
   equal(buffer instanceof ArrayBuffer, true, 'an ArrayBuffer');
   equal(buffer.resizable, true, 'memory.buffer.resizable after init');
   ok(buffer.maxByteLength >= buffer.byteLength, 'has a maxByteLength');
-  equal(instance.memory.buffer, buffer, 'memory.buffer is the same object every time');
+  equal(instance.wasmMemory.buffer, buffer, 'memory.buffer is the same object every time');
   return `maxByteLength ${buffer.maxByteLength}`;
 });
 
@@ -358,18 +358,18 @@ test('toResizableBuffer: views do not go stale across several growths', async ()
   first.fill(42);
   const part = first.subarray(10, 20);
   const borrowed = allocator.borrow(16);
-  const buffer = instance.memory.buffer;
+  const buffer = instance.wasmMemory.buffer;
   const startLength = buffer.byteLength;
   const startOffset = first.byteOffset;
   // Several growths through the allocator, each checked, then one through memory.grow.
   const big = [];
   for (let i = 0; i < 4; i++) {
-    const length = instance.memory.buffer.byteLength;
+    const length = instance.wasmMemory.buffer.byteLength;
     big.push(allocator.malloc(length)); // at least doubles the memory
-    ok(instance.memory.buffer.byteLength > length, `growth ${i + 1} happened`);
-    equal(instance.memory.buffer, buffer, `growth ${i + 1}: the same buffer object`);
+    ok(instance.wasmMemory.buffer.byteLength > length, `growth ${i + 1} happened`);
+    equal(instance.wasmMemory.buffer, buffer, `growth ${i + 1}: the same buffer object`);
   }
-  instance.memory.grow(1);
+  instance.wasmMemory.grow(1);
   ok(buffer.byteLength > startLength, 'the buffer grew in place');
   equal(first.buffer, buffer, 'the old view keeps its buffer');
   deepEqual([first.byteOffset, first.length], [startOffset, 100], 'old view not detached');
@@ -423,7 +423,7 @@ test('Web APIs given a view gomem handed out (informational)', async () => {
     }
   }
   allocator.destroy();
-  const kind = instance.memory.buffer.resizable ? 'resizable' : 'fixed-length';
+  const kind = instance.wasmMemory.buffer.resizable ? 'resizable' : 'fixed-length';
   return `note: views of a ${kind} buffer; ${refused.length === 0 ? 'every API tried took them'
     : `refused by ${refused.join('; ')}`}`;
 });

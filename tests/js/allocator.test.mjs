@@ -70,7 +70,7 @@ describe('malloc', () => {
     const b = allocator.malloc(1);
     assert.ok(a instanceof Uint8Array);
     assert.equal(a.length, 100);
-    assert.equal(a.buffer, gomem.memory.buffer);
+    assert.equal(a.buffer, gomem.wasmMemory.buffer);
     assert.equal(a.byteOffset % 8, 0);
     assert.ok(b.byteOffset >= a.byteOffset + 100 || b.byteOffset + 1 <= a.byteOffset,
       'allocations do not overlap');
@@ -166,7 +166,7 @@ describe('free', () => {
     // A sub-view is not recorded: C finds it in no arena of this allocator.
     throwsCode(() => allocator.free(theirs.subarray(4)), RangeError, 'FOREIGN_POINTER');
     // A view of the instance's memory that no allocator handed out.
-    throwsCode(() => allocator.free(new Uint8Array(gomem.memory.buffer, 8, 8)), RangeError,
+    throwsCode(() => allocator.free(new Uint8Array(gomem.wasmMemory.buffer, 8, 8)), RangeError,
       'FOREIGN_POINTER');
     // A view into another instance's memory.
     const second = await init();
@@ -175,7 +175,7 @@ describe('free', () => {
     throwsCode(() => gomem.view(elsewhere), RangeError, 'FOREIGN_POINTER');
     // A range that starts in an allocation and runs past its arena.
     const arenaEnd = allocator.malloc(16);
-    const past = new Uint8Array(gomem.memory.buffer, arenaEnd.byteOffset, 1 << 20);
+    const past = new Uint8Array(gomem.wasmMemory.buffer, arenaEnd.byteOffset, 1 << 20);
     throwsCode(() => allocator.free(past), RangeError, 'OUT_OF_RANGE', /OUT_OF_RANGE/);
     assert.equal(allocator.stats().live, 48, 'failed frees changed nothing');
     allocator.free(mine);

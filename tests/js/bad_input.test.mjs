@@ -22,7 +22,7 @@ before(async () => {
 });
 
 // Engines with WebAssembly.Memory#toResizableBuffer never detach views on growth.
-const detaches = () => gomem.memory.buffer.resizable !== true;
+const detaches = () => gomem.wasmMemory.buffer.resizable !== true;
 
 // The allocator still adds up and still serves: a fresh malloc, written and freed.
 function assertHealthy(allocator, expectedLive) {
@@ -31,7 +31,7 @@ function assertHealthy(allocator, expectedLive) {
   assert.equal(stats.totalMalloc - stats.totalFree, stats.live);
   const fresh = allocator.malloc(777);
   assert.equal(fresh.length, 777);
-  assert.equal(fresh.buffer, gomem.memory.buffer);
+  assert.equal(fresh.buffer, gomem.wasmMemory.buffer);
   fresh.fill(0x5a);
   allocator.free(fresh);
   assert.equal(allocator.stats().live, expectedLive);
@@ -99,7 +99,7 @@ const catalogue = [
     }
   }],
   ['free(a view of wasm memory no allocator owns)', RangeError, 'FOREIGN_POINTER',
-    (a) => a.free(new Uint8Array(gomem.memory.buffer, 8, 16))],
+    (a) => a.free(new Uint8Array(gomem.wasmMemory.buffer, 8, 16))],
   ['free(an empty subarray)', RangeError, 'INVALID_SIZE', (a) => {
     const view = a.malloc(32);
     try {
@@ -186,12 +186,12 @@ describe('misuse catalogue', () => {
     const view = allocator.malloc(4096);
     view.fill(9);
     const part = view.subarray(100, 200);
-    const buffer = gomem.memory.buffer;
+    const buffer = gomem.wasmMemory.buffer;
     const growth = [];
-    while (gomem.memory.buffer === buffer && growth.length < 512) {
+    while (gomem.wasmMemory.buffer === buffer && growth.length < 512) {
       growth.push(allocator.malloc(MiB));
     }
-    assert.notEqual(gomem.memory.buffer, buffer, `memory grew after ${growth.length} MiB`);
+    assert.notEqual(gomem.wasmMemory.buffer, buffer, `memory grew after ${growth.length} MiB`);
     if (detaches()) {
       assert.equal(part.length, 0, 'the engine detached the subarray');
       assertThrowsCoded(() => allocator.free(part), StaleViewError, 'STALE_VIEW');
@@ -235,7 +235,7 @@ describe('misuse catalogue', () => {
     const x = allocator.malloc(64);
     const y = allocator.malloc(64);
     assert.equal(y.byteOffset, x.byteOffset + 64, 'first fit: back to back');
-    allocator.free(new Uint8Array(gomem.memory.buffer, x.byteOffset + 48, 32));
+    allocator.free(new Uint8Array(gomem.wasmMemory.buffer, x.byteOffset + 48, 32));
     assertHealthy(allocator, 96);
     allocator.free(x.subarray(0, 48));
     allocator.free(y.subarray(16));

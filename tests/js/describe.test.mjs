@@ -228,7 +228,7 @@ describe('gomem_wasm_describe (the C walk)', () => {
     assert.equal(needed, 20 + 6 * 8);
     const out = exports.gomem_alloc(handle, 256) >>> 0; // after the walk above: not in it
     const after = exports.gomem_wasm_describe(handle, 0, 0) >>> 0;
-    const bytes = () => new Uint8Array(gomem.memory.buffer, out, 256);
+    const bytes = () => new Uint8Array(gomem.wasmMemory.buffer, out, 256);
     for (const capacity of [0, 19, 20, 27, 28, after - 1, after, 256]) {
       bytes().fill(0xaa);
       assert.equal(exports.gomem_wasm_describe(handle, out, capacity) >>> 0, after);
@@ -238,7 +238,7 @@ describe('gomem_wasm_describe (the C walk)', () => {
       assert.ok(view.subarray(written).every((byte) => byte === 0xaa),
         `capacity ${capacity}: nothing written past ${written}`);
       if (written >= 20) {
-        const data = new DataView(gomem.memory.buffer, out, 256);
+        const data = new DataView(gomem.wasmMemory.buffer, out, 256);
         assert.equal(data.getUint32(4, true), 16384, 'the arena\'s size');
         assert.equal(data.getUint32(8, true), 16384 - 5 * 24 - 256, 'its free bytes');
       }

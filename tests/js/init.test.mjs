@@ -20,7 +20,7 @@ function assertWorks(gomem) {
   assert.ok(gomem instanceof Gomem);
   const allocator = gomem.createAllocator();
   const view = allocator.malloc(32);
-  assert.equal(view.buffer, gomem.memory.buffer);
+  assert.equal(view.buffer, gomem.wasmMemory.buffer);
   allocator.free(view);
   assert.equal(allocator.stats().live, 0);
   allocator.destroy();
@@ -38,7 +38,7 @@ describe('init from local sources', () => {
     const module = await WebAssembly.compile(wasmBytes);
     const [one, two] = [await init({ wasm: module }), await init({ wasm: module })];
     assertWorks(one);
-    assert.notEqual(one.memory, two.memory, 'each instance has its own memory');
+    assert.notEqual(one.wasmMemory, two.wasmMemory, 'each instance has its own memory');
   });
   test('file: URL, URL string and path string', async () => {
     assertWorks(await init({ wasm: wasmUrl }));
@@ -76,7 +76,7 @@ function moduleWithLayout(layout) {
 async function realLayout() {
   const gomem = await init();
   const at = gomem.exports.gomem_wasm_layout() >>> 0;
-  const bytes = new Uint8Array(gomem.memory.buffer);
+  const bytes = new Uint8Array(gomem.wasmMemory.buffer);
   return [...bytes.subarray(at, at + 1 + bytes[at])];
 }
 

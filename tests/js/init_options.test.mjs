@@ -16,7 +16,7 @@ describe('init({ hardened })', () => {
     const x = a.malloc(64);
     const y = a.malloc(64);
     assert.equal(y.byteOffset, x.byteOffset + 64); // back to back in a fresh arena
-    a.free(new Uint8Array(gomem.memory.buffer, x.byteOffset + 32, 64));
+    a.free(new Uint8Array(gomem.wasmMemory.buffer, x.byteOffset + 32, 64));
     assert.equal(a.stats().live, 64);
   });
 
@@ -28,7 +28,7 @@ describe('init({ hardened })', () => {
     const y = a.malloc(64);
     x.fill(0x11);
     y.fill(0x22);
-    throwsCode(() => a.free(new Uint8Array(gomem.memory.buffer, x.byteOffset + 32, 64)), Error,
+    throwsCode(() => a.free(new Uint8Array(gomem.wasmMemory.buffer, x.byteOffset + 32, 64)), Error,
       'SPANS_ALLOCATIONS', /SPANS_ALLOCATIONS.*free each allocation/s);
     assert.equal(a.stats().live, 128); // nothing changed
     a.free(x.subarray(0, 16));
@@ -60,12 +60,13 @@ describe('init({ hardened })', () => {
 describe('init({ initialMemory, maximumMemory })', () => {
   test('initialMemory grows memory once, so allocations up to it never grow it', async () => {
     const gomem = await init({ initialMemory: 24 * MiB });
-    const buffer = gomem.memory.buffer;
+    const buffer = gomem.wasmMemory.buffer;
     assert.ok(buffer.byteLength >= 24 * MiB);
     const a = gomem.createAllocator({ maxBlockSize: 4 * MiB });
     const views = [];
     for (let i = 0; i < 20; i++) views.push(a.malloc(1 * MiB));
-    assert.equal(gomem.memory.buffer, buffer, 'no growth: the same ArrayBuffer, views stay live');
+    assert.equal(gomem.wasmMemory.buffer, buffer,
+      'no growth: the same ArrayBuffer, views stay live');
     for (const view of views) a.free(view);
   });
 

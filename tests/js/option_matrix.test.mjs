@@ -133,7 +133,7 @@ before(async () => {
     const gomem = await init(combo);
     assert.equal(gomem.hardened, combo.hardened, initKey(combo));
     assert.equal(gomem.exports.gomem_features() & FEATURE_BUDDY, 0, 'no buddy pool in the module');
-    assert.ok(gomem.memory.buffer.byteLength >= combo.initialMemory, initKey(combo));
+    assert.ok(gomem.wasmMemory.buffer.byteLength >= combo.initialMemory, initKey(combo));
     assert.equal(gomem.pageBytesHeld(), 0, `${initKey(combo)}: reserved pages are free pages`);
     instances.set(initKey(combo), gomem);
   }
@@ -255,7 +255,7 @@ class Run {
   checkFreed(ptr, len, arenasBefore, what) {
     if (!this.gomem.hardened) return;
     if (this.allocator.stats().arenaCount < arenasBefore) return; // released: page bookkeeping
-    const bytes = new Uint8Array(this.gomem.memory.buffer, ptr, len);
+    const bytes = new Uint8Array(this.gomem.wasmMemory.buffer, ptr, len);
     if (!asBuffer(bytes).equals(FREED.subarray(0, len))) {
       const at = bytes.findIndex((byte) => byte !== 0xdf);
       assert.fail(`${this.label}: ${what}: freed byte ${ptr + at} (${at} of ${len}) is ` +
@@ -375,7 +375,7 @@ function shadowScenario({ init: combo, options, ops }, seen) {
     if (done === undefined) return false;
     const view = done.value;
     assert.equal(view.length, size, `${label}: malloc length`);
-    assert.equal(view.buffer, gomem.memory.buffer, `${label}: malloc view is live`);
+    assert.equal(view.buffer, gomem.wasmMemory.buffer, `${label}: malloc view is live`);
     run.checkAligned(view.byteOffset, `malloc(${size})`);
     if (size > run.maxBlock) seen.dedicated++;
     const content = contentOf(ids++, size);
@@ -473,7 +473,7 @@ function shadowScenario({ init: combo, options, ops }, seen) {
       const tail = 1 + (left % a.len);
       const head = 1 + (right % b.len);
       const ptr = atA + a.len - tail;
-      const view = new Uint8Array(gomem.memory.buffer, ptr, tail + head);
+      const view = new Uint8Array(gomem.wasmMemory.buffer, ptr, tail + head);
       const stats = allocator.stats();
       let error;
       try {
@@ -558,7 +558,7 @@ function shadowScenario({ init: combo, options, ops }, seen) {
     },
   };
 
-  const memoryBytes = gomem.memory.buffer.byteLength;
+  const memoryBytes = gomem.wasmMemory.buffer.byteLength;
   try {
     ops.forEach((op, i) => {
       const kind = pieces.length === 0 && ['free', 'freePart', 'span', 'freeMany'].includes(op.kind)
@@ -580,7 +580,7 @@ function shadowScenario({ init: combo, options, ops }, seen) {
     }
     // init's promise: allocations up to initialMemory never grow memory.
     if (combo.initialMemory > 0 && run.peakHeld <= pageRound(combo.initialMemory)) {
-      assert.equal(gomem.memory.buffer.byteLength, memoryBytes, `${label}: memory grew with ` +
+      assert.equal(gomem.wasmMemory.buffer.byteLength, memoryBytes, `${label}: memory grew with ` +
         `at most ${run.peakHeld} bytes held, initialMemory ${combo.initialMemory}`);
       seen.withinInitial++;
     }

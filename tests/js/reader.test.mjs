@@ -1,5 +1,5 @@
-// Reader (js/memory.mjs) over a Memory: every read with its boundaries - empty memory, empty
-// buffers, values straddling 2 and 3+ buffers - readView's view-or-copy, peek, skip, unread,
+// Reader (js/reader.mjs) over a Memory: every read with its boundaries - empty memory, empty
+// buffers, values straddling 2 and 3+ buffers - readView's view-or-null, peek, skip, unread,
 // LEB128, range/rangeN, clipFront, refresh, and the errors (END_OF_DATA, OVERFLOW, invalid
 // readers).
 import assert from 'node:assert/strict';
@@ -141,7 +141,7 @@ describe('bytes, views, skip, unread', () => {
     const reader = memory.reader();
     const peeked = reader.peekBytes(5);
     assert.deepEqual(peeked, Uint8Array.from([1, 2, 3, 4, 5]));
-    assert.notEqual(peeked.buffer, gomem.memory.buffer);
+    assert.notEqual(peeked.buffer, gomem.wasmMemory.buffer);
     assert.equal(reader.offset, 0);
     assert.deepEqual(reader.readBytes(1), Uint8Array.from([1]));
     assert.deepEqual(reader.readBytes(5), Uint8Array.from([2, 3, 4, 5, 6]));
@@ -168,30 +168,46 @@ describe('bytes, views, skip, unread', () => {
     memory.destroy();
   });
 
-  test('readView: a view into wasm memory in one buffer, a copy across buffers', () => {
-    const memory = memoryOf([1, 2, 3, 4], [5, 6], [], [7], [8, 9]);
-    const buffers = memory.buffers;
-    const reader = memory.reader();
-    const first = reader.readView(3);
-    assert.equal(reader.lastViewCopied, false);
-    assert.equal(first.buffer, gomem.memory.buffer);
-    assert.equal(first.byteOffset, buffers[0].byteOffset);
-    assert.deepEqual(first, Uint8Array.from([1, 2, 3]));
-    const straddling = reader.readView(2); // 4 | 5
-    assert.equal(reader.lastViewCopied, true);
-    assert.notEqual(straddling.buffer, gomem.memory.buffer);
-    assert.deepEqual(straddling, Uint8Array.from([4, 5]));
-    const three = reader.readView(4); // 6 | (empty) | 7 | 8  - three buffers
-    assert.equal(reader.lastViewCopied, true);
-    assert.deepEqual(three, Uint8Array.from([6, 7, 8, 9]));
-    assert.equal(reader.remaining, 0);
-    reader.unread(1);
-    const last = reader.readView(1);
-    assert.equal(reader.lastViewCopied, false);
-    assert.equal(last.byteOffset, buffers[4].byteOffset + 1);
-    throwsCode(() => reader.readView(1), RangeError, 'END_OF_DATA');
-    memory.destroy();
-  });
+  test('readView: a view into wasm memory in one buffer, null (nothing moved) across buffers',
+    () => {
+      const memory = memoryOf([1, 2, 3, 4], [5, 6], [], [7], [8, 9]);
+      const buffers = memory.buffers;
+      const reader = memory.reader();
+      const first = reader.readView(3);
+      assert.equal(first.buffer, gomem.wasmMemory.buffer);
+      assert.equal(first.byteOffset, buffers[0].byteOffset);
+      assert.deepEqual(first, Uint8Array.from([1, 2, 3]));
+      // The view's bytes are the Memory's: a write through one is seen through the other.
+      first[0] = 0xee;
+      assert.equal(memory.buffers[0][0], 0xee);
+      assert.equal(reader.offset, 3);
+      // 4 | 5: straddles two buffers, so null and the cursor stays; readBytes copies them.
+      assert.equal(reader.readView(2), null);
+      assert.equal(reader.offset, 3);
+      assert.equal(reader.remaining, 6);
+      assert.deepEqual(reader.readBytes(2), Uint8Array.from([4, 5]));
+      // 6 | (empty) | 7 | 8: across three buffers and an empty one, the same.
+      assert.equal(reader.readView(3), null);
+      assert.equal(reader.offset, 5);
+      assert.equal(reader.readUint8(), 6);
+      // 7 alone, then the rest of the last buffer: each in one buffer, views.
+      assert.deepEqual(reader.readView(1), Uint8Array.from([7]));
+      const last = reader.readView(2);
+      assert.equal(last.byteOffset, buffers[4].byteOffset);
+      assert.deepEqual(last, Uint8Array.from([8, 9]));
+      assert.equal(reader.remaining, 0);
+      // Ending exactly at a buffer's end is in one buffer: a view (here the list's end).
+      reader.unread(3);
+      assert.deepEqual(reader.readView(1), Uint8Array.from([7]));
+      reader.unread(1);
+      assert.equal(reader.readView(3), null, '7 | 8 9');
+      assert.equal(reader.offset, 6);
+      // Too few bytes is END_OF_DATA, as for every read, not null.
+      reader.skip(3);
+      throwsCode(() => reader.readView(1), RangeError, 'END_OF_DATA');
+      assert.equal(reader.readView(0).length, 0, 'n 0 is an empty view, even at the end');
+      memory.destroy();
+    });
 
   test('skip and unread cross buffer boundaries and empty buffers', () => {
     const memory = memoryOf([1], [], [2, 3], [], [], [4, 5, 6]);
@@ -251,7 +267,7 @@ describe('range, rangeN', () => {
     reader.skip(1);
     const seen = [];
     assert.equal(reader.rangeN(4, (view) => {
-      assert.equal(view.buffer, gomem.memory.buffer);
+      assert.equal(view.buffer, gomem.wasmMemory.buffer);
       seen.push([...view], reader.offset);
     }), 4);
     assert.deepEqual(seen, [[2, 3], 3, [4], 4, [5], 5]);

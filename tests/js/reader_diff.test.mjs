@@ -1,12 +1,14 @@
-// Differential test of the Reader (js/memory.mjs over the C gomem_reader): seeded random bytes
+// Differential test of the Reader (js/reader.mjs over the C gomem_reader): seeded random bytes
 // split into random chunks (empty ones included, pushed both as allocator views and with
-// pushBytes), random sequences of reads compared with a DataView over the joined bytes. The
-// model also tracks what readView must do (view or copy), unread limits, refresh after more
-// pushes, and clipFront. A failure prints the seed and the operation number to replay it.
+// pushBytes), random sequences of reads and peeks (at the cursor and at offsets ahead of it)
+// compared with a DataView over the joined bytes. The model also tracks what readView must do
+// (a view, or null and no move when the bytes straddle chunks), unread limits, refresh after
+// more pushes, and clipFront. A failure prints the seed and the operation number to replay it.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 
-import { init } from '../../js/index.mjs';
+import { Reader, init } from '../../js/index.mjs';
 import { FIXED, PEEKS, leb128, rng, throwsCode } from './reader_model.mjs';
 
 let gomem;
@@ -82,7 +84,9 @@ function runRound(seed, operations, { maxBytes = 3000, exact = false, pushBatch 
     return chunks[lo];
   };
   // How much the round exercised, so a model that never reaches the interesting cases fails.
-  const seen = { values: 0, straddling: 0, views: 0, copies: 0, errors: 0, clips: 0 };
+  const seen = {
+    values: 0, straddling: 0, aheadStraddling: 0, views: 0, straddles: 0, errors: 0, clips: 0,
+  };
   const straddlesAt = (p, width) => chunkAt(p)[1] < p + width;
 
   for (let op = 0; op < operations; op++) {
@@ -101,9 +105,18 @@ function runRound(seed, operations, { maxBytes = 3000, exact = false, pushBatch 
         seen.errors++;
       }
     } else if (pick < 50) {
+      // At the cursor (no argument) or at an offset ahead of it, up to just past the end.
       const [width, name, expect] = PEEKS[random.int(PEEKS.length)];
-      if (width <= left) assert.equal(reader[name](), expect(dv, pos), `${context}: ${name}`);
-      else throwsCode(() => reader[name](), 'END_OF_DATA', `${context}: ${name}`);
+      const ahead = random() < 0.5 ? undefined
+        : random.int(Math.max(0, Math.min(left - width, 32)) + 2);
+      const at = pos + (ahead ?? 0);
+      const call = `${name}(${ahead ?? ''})`;
+      if (at + width <= visible) {
+        if (ahead !== undefined && straddlesAt(at, width)) seen.aheadStraddling++;
+        assert.equal(reader[name](ahead), expect(dv, at), `${context}: ${call}`);
+      } else {
+        throwsCode(() => reader[name](ahead), 'END_OF_DATA', `${context}: ${call}`);
+      }
     } else if (pick < 58) {
       const n = random.int(Math.min(left + 3, maxRun));
       const name = random() < 0.5 ? 'readBytes' : 'peekBytes';
@@ -117,12 +130,16 @@ function runRound(seed, operations, { maxBytes = 3000, exact = false, pushBatch 
       const n = random.int(Math.min(left + 3, maxRun));
       if (n <= left) {
         const view = reader.readView(n);
-        assert.deepEqual(view, bytes.subarray(pos, pos + n), `${context}: readView(${n})`);
-        const straddles = n > 0 && chunkAt(pos)[1] < pos + n;
-        assert.equal(reader.lastViewCopied, straddles, `${context}: readView(${n}) copied`);
-        assert.equal(view.buffer === gomem.memory.buffer, !straddles, context);
-        seen[straddles ? 'copies' : 'views']++;
-        pos += n;
+        if (n > 0 && chunkAt(pos)[1] < pos + n) {
+          assert.equal(view, null, `${context}: readView(${n}) straddles`);
+          assert.equal(reader.offset, pos - base, `${context}: a straddle moves nothing`);
+          seen.straddles++;
+        } else {
+          assert.deepEqual(view, bytes.subarray(pos, pos + n), `${context}: readView(${n})`);
+          assert.equal(view.buffer, gomem.wasmMemory.buffer, `${context}: a view, not a copy`);
+          seen.views++;
+          pos += n;
+        }
       } else {
         throwsCode(() => reader.readView(n), 'END_OF_DATA', `${context}: readView(${n})`);
       }
@@ -204,8 +221,9 @@ test('random chunks, random reads: the Reader agrees with a DataView', () => {
   let total = {};
   for (let seed = 1; seed <= 60; seed++) total = addUp(total, runRound(seed, 400));
   assert.equal(allocator.stats().live, 0, 'every byte freed');
-  assert.ok(total.values > 3000 && total.straddling > 500 && total.copies > 100 &&
-    total.views > 100 && total.errors > 100 && total.clips > 20, JSON.stringify(total));
+  assert.ok(total.values > 3000 && total.straddling > 500 && total.aheadStraddling > 50 &&
+    total.straddles > 100 && total.views > 100 && total.errors > 100 && total.clips > 20,
+  JSON.stringify(total));
   if (process.env.GOMEM_DIFF_STATS) console.log('short rounds', total);
 });
 
@@ -213,15 +231,40 @@ test('one long round of thousands of operations', () => {
   const seen = runRound(0x5eed, 20000,
     { maxBytes: 1 << 17, exact: true, pushBatch: 400, maxRun: 16 });
   assert.equal(allocator.stats().live, 0, 'every byte freed');
-  assert.ok(seen.values > 5000 && seen.straddling > 500, JSON.stringify(seen));
+  assert.ok(seen.values > 5000 && seen.straddling > 500 && seen.aheadStraddling > 50 &&
+    seen.straddles > 100, JSON.stringify(seen));
   if (process.env.GOMEM_DIFF_STATS) console.log('long round', seen);
 });
 
-// The JS fast path (js/memory.mjs, Reader#at) takes a value only when it ends strictly inside the
-// current buffer; a value ending exactly at a buffer's end, or starting at its last byte, goes to
-// C. Every width, order and peek at every start position around a buffer edge (an empty buffer in
-// between as well), checked against a DataView, with the cursor checked after each read by the
-// next byte it gives.
+// The fixed-width methods are made from one table (FIXED_WIDTH in js/reader.mjs): the Reader must
+// have exactly the reads and peeks the model lists, each of which the tests here check against a
+// DataView, so a row missing from either side fails here; and the types must declare each one
+// with its doc comment, as they are not written out in the JS.
+test('the Reader has exactly the fixed-width reads and peeks of the model, all typed', () => {
+  const fixedWidth = /^(read|peek)(Big)?U?[Ii]nt(8|16|24|32|64)(BE|LE)?$/;
+  const methods = Object.getOwnPropertyNames(Reader.prototype).filter((name) =>
+    fixedWidth.test(name));
+  assert.deepEqual(methods.sort(), [...FIXED, ...PEEKS].map(([, name]) => name).sort());
+  for (const name of methods) {
+    const descriptor = Object.getOwnPropertyDescriptor(Reader.prototype, name);
+    assert.equal(typeof descriptor.value, 'function', name);
+    assert.equal(descriptor.value.name, name, `${name}: its own name, for stack traces`);
+    assert.equal(descriptor.enumerable, false, `${name}: not enumerable, as class methods`);
+  }
+  const types = readFileSync(new URL('../../js/index.d.ts', import.meta.url), 'utf8');
+  const start = types.indexOf('export class Reader {');
+  const readerTypes = types.slice(start, types.indexOf('\n}\n', start));
+  for (const name of methods) {
+    assert.match(readerTypes, new RegExp(`/\\*\\*(?:(?!\\*/)[^])*\\*/\\n  ${name}\\(`),
+      `${name}: declared in js/index.d.ts's Reader with a doc comment`);
+  }
+});
+
+// The JS fast path (js/reader.mjs, Reader#readAt) takes a value only when it ends strictly inside
+// the current buffer; a value ending exactly at a buffer's end, or starting at its last byte, is
+// copied out and the cursor moved by C. Every width, order and peek at every start position
+// around a buffer edge (an empty buffer in between as well), checked against a DataView, with the
+// cursor checked after each read by the next byte it gives.
 test('fixed-width reads at buffer edges agree with a DataView, and the cursor stays right', () => {
   const all = [...FIXED, ...PEEKS];
   let cases = 0;

@@ -7,7 +7,6 @@
 //   - the naming map of docs/js.md ("Coming from bl, uint8arraylist or Buffer"): no aliases, each
 //     Buffer / bl / uint8arraylist / DataView read gives what its Reader counterpart gives, and a
 //     read given an offset (Buffer's readUint32BE(offset)) throws instead of ignoring it;
-//   - lastViewCopied is a getter: read-only at run time as in the types;
 //   - INVALID_ARGUMENT is a TypeError everywhere: every public entry point that can raise it.
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
@@ -177,12 +176,12 @@ describe('peek at an offset', () => {
     const { allocator, memory, dv, total } = setUp(1, LENGTHS, 3);
     const reader = memory.reader();
     assert.equal(reader.peekUint32LE(9), dv.getUint32(9, true)); // the views are made
-    const buffer = gomem.memory.buffer;
+    const buffer = gomem.wasmMemory.buffer;
     const growth = [];
-    while (gomem.memory.buffer === buffer && growth.length < 64) {
+    while (gomem.wasmMemory.buffer === buffer && growth.length < 64) {
       growth.push(allocator.malloc(1 << 20));
     }
-    assert.notEqual(gomem.memory.buffer, buffer, 'memory grew');
+    assert.notEqual(gomem.wasmMemory.buffer, buffer, 'memory grew');
     for (let k = 0; k + 8 <= total; k++) {
       assert.equal(reader.peekBigUint64BE(k), dv.getBigUint64(k), `peekBigUint64BE(${k})`);
     }
@@ -332,34 +331,6 @@ describe('the naming map', () => {
   });
 });
 
-describe('lastViewCopied', () => {
-  test('is a getter that tracks readView and cannot be assigned', () => {
-    const descriptor = Object.getOwnPropertyDescriptor(Reader.prototype, 'lastViewCopied');
-    assert.equal(typeof descriptor.get, 'function');
-    assert.equal(descriptor.set, undefined);
-    const { allocator, memory } = setUp(8, [4, 4]);
-    const reader = memory.reader();
-    assert.ok(!Object.hasOwn(reader, 'lastViewCopied'));
-    assert.equal(reader.lastViewCopied, false, 'false before any readView');
-    reader.readView(3);
-    assert.equal(reader.lastViewCopied, false, 'a view');
-    // Strict code (this module): assignment throws and changes nothing.
-    assert.throws(() => {
-      reader.lastViewCopied = true;
-    }, TypeError);
-    assert.equal(reader.lastViewCopied, false);
-    reader.readView(2);
-    assert.equal(reader.lastViewCopied, true, 'a copy across buffers');
-    // Sloppy code (a Function body without 'use strict'): assignment does nothing.
-    const sloppy = new Function('reader',
-      'reader.lastViewCopied = false; return reader.lastViewCopied;');
-    assert.equal(sloppy(reader), true);
-    assert.equal(reader.lastViewCopied, true);
-    memory.destroy();
-    allocator.destroy();
-  });
-});
-
 // Every public entry point that raises INVALID_ARGUMENT, each asserted a TypeError with that
 // code: the argument checks in JS (options, types, the alignment's value, unread past the start)
 // and a C status INVALID_ARGUMENT passed through (a NULL pointer).
@@ -412,7 +383,8 @@ describe('INVALID_ARGUMENT is a TypeError everywhere', () => {
     ['free(42)', () => allocator.free(42)],
     ['free([1])', () => allocator.free([1])],
     ['free(a DataView)', () => allocator.free(new DataView(new ArrayBuffer(4)))],
-    ['free(NULL view): C status', () => allocator.free(new Uint8Array(gomem.memory.buffer, 0, 4))],
+    ['free(NULL view): C status',
+      () => allocator.free(new Uint8Array(gomem.wasmMemory.buffer, 0, 4))],
     ['freeRest(42, 1)', () => allocator.freeRest(42, 1)],
     ["freeRest(view, '1')", () => {
       const view = allocator.malloc(8);
@@ -436,7 +408,7 @@ describe('INVALID_ARGUMENT is a TypeError everywhere', () => {
     // Memory
     ['new Memory()', () => new Memory()],
     ['push(42)', () => memory.push(42)],
-    ['push(NULL view): C status', () => memory.push(new Uint8Array(gomem.memory.buffer, 0, 4))],
+    ['push(NULL view): C status', () => memory.push(new Uint8Array(gomem.wasmMemory.buffer, 0, 4))],
     ["pushBytes('abc')", () => memory.pushBytes('abc')],
     ['pushBytes(null)', () => memory.pushBytes(null)],
     ['copyTo([])', () => memory.copyTo([])],

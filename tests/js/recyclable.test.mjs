@@ -13,7 +13,7 @@ before(async () => {
 });
 
 // Engines with WebAssembly.Memory#toResizableBuffer never detach views on growth.
-const detaches = () => gomem.memory.buffer.resizable !== true;
+const detaches = () => gomem.wasmMemory.buffer.resizable !== true;
 
 describe('RecyclableMemory', () => {
   test('nextN hands out distinct views that keep their bytes', () => {
@@ -27,7 +27,7 @@ describe('RecyclableMemory', () => {
       const view = rm.nextN(n);
       assert.ok(view instanceof Uint8Array);
       assert.equal(view.length, n);
-      assert.equal(view.buffer, gomem.memory.buffer);
+      assert.equal(view.buffer, gomem.wasmMemory.buffer);
       view.fill(i + 1);
       return view;
     });
@@ -124,10 +124,10 @@ describe('RecyclableMemory', () => {
     const first = rm.nextN(1000);
     for (let i = 0; i < first.length; i++) first[i] = (i * 7) & 0xff;
     const address = first.byteOffset;
-    const before = gomem.memory.buffer;
+    const before = gomem.wasmMemory.buffer;
     const big = rm.nextN(2 * before.byteLength); // forces memory to grow
-    assert.notEqual(gomem.memory.buffer.byteLength, before.byteLength);
-    assert.equal(big.buffer, gomem.memory.buffer, 'made after the call that grew memory');
+    assert.notEqual(gomem.wasmMemory.buffer.byteLength, before.byteLength);
+    assert.equal(big.buffer, gomem.wasmMemory.buffer, 'made after the call that grew memory');
     if (detaches()) assert.equal(first.length, 0, 'the engine detached the earlier view');
     const live = gomem.view(first);
     assert.deepEqual([live.byteOffset, live.length], [address, 1000]);

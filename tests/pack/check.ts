@@ -22,12 +22,16 @@ async function main(): Promise<number> {
   memory.pushBytes(new Uint8Array([1, 2, 3, 4]));
   const reader = memory.reader();
   const value: number = reader.readUint32BE();
+  // readView is null where the bytes straddle buffers: the types make the caller say what then.
+  const payload: Uint8Array = reader.readView(0) ?? reader.readBytes(0);
+  const wasmMemory: WebAssembly.Memory = gomem.wasmMemory;
   try {
     allocator.free(view);
   } catch (error) {
     if (error instanceof StaleViewError) return -1;
   }
-  return value + allocator.stats().live + recycled;
+  return value + allocator.stats().live + recycled + payload.length +
+    wasmMemory.buffer.byteLength;
 }
 
 void main();

@@ -12,7 +12,7 @@
 const MiB = 1 << 20;
 
 /** true when a growth of this instance's memory detaches the old buffer (no resizable buffer). */
-export const detaches = (gomem) => gomem.memory.buffer.resizable !== true;
+export const detaches = (gomem) => gomem.wasmMemory.buffer.resizable !== true;
 
 function fillPattern(view, seed) {
   for (let i = 0; i < view.length; i += 4093) view[i] = (seed + i) & 0xff;
@@ -44,12 +44,12 @@ function throwsCode(assert, fn, code, what, check = () => true) {
 export function growthAcrossMany(gomem, assert) {
   const allocator = gomem.createAllocator();
   const views = [];
-  const lengths = new Set([gomem.memory.buffer.byteLength]);
+  const lengths = new Set([gomem.wasmMemory.buffer.byteLength]);
   for (let i = 0; i < 64; i++) {
     const view = allocator.malloc(MiB);
     fillPattern(view, i);
     views.push(view);
-    lengths.add(gomem.memory.buffer.byteLength);
+    lengths.add(gomem.wasmMemory.buffer.byteLength);
   }
   assert.ok(lengths.size >= 4, `memory grew ${lengths.size - 1} times (want at least 3)`);
   if (detaches(gomem)) {
@@ -60,7 +60,7 @@ export function growthAcrossMany(gomem, assert) {
   views.forEach((view, i) => {
     const live = gomem.view(view);
     assert.equal(live.length, MiB, `allocation ${i} re-viewed length`);
-    assert.equal(live.buffer, gomem.memory.buffer, `allocation ${i} re-viewed on the live buffer`);
+    assert.equal(live.buffer, gomem.wasmMemory.buffer, `allocation ${i} re-viewed on the live buffer`);
     assert.ok(hasPattern(live, i), `allocation ${i} kept its bytes`);
     const viaAllocator = allocator.view(view);
     assert.deepEqual([viaAllocator.byteOffset, viaAllocator.length], [live.byteOffset, MiB],
@@ -91,7 +91,7 @@ export function growthAcrossMany(gomem, assert) {
 export function reDerivedSharesRecord(gomem, assert) {
   const allocator = gomem.createAllocator();
   const first = allocator.malloc(64);
-  allocator.malloc(gomem.memory.buffer.byteLength); // forces growth
+  allocator.malloc(gomem.wasmMemory.buffer.byteLength); // forces growth
   const again = gomem.view(first);
   if (detaches(gomem)) assert.ok(again !== first, 'a new view of the live buffer');
   else assert.equal(again, first, 'a view of a resizable buffer stays live');
@@ -114,14 +114,14 @@ export function staleViews(gomem, assert, StaleViewError) {
   other.fill(43);
   const part = view.subarray(10, 20);
   const borrowed = allocator.borrow(16);
-  const before = gomem.memory.buffer;
+  const before = gomem.wasmMemory.buffer;
   const bigSize = 2 * before.byteLength;
   allocator.malloc(bigSize); // forces growth
   if (!detaches(gomem)) {
     allocator.destroy();
     return false;
   }
-  assert.ok(gomem.memory.buffer !== before, 'a new buffer after growth');
+  assert.ok(gomem.wasmMemory.buffer !== before, 'a new buffer after growth');
   assert.equal(before.byteLength, 0, 'the old buffer was detached');
   assert.equal(part.length, 0, 'a detached view reads as empty');
   const isStale = (error) => error instanceof StaleViewError &&
@@ -140,7 +140,7 @@ export function staleViews(gomem, assert, StaleViewError) {
   // freeRest of a stale recorded view works from its record and returns a live view.
   const otherOffset = gomem.view(other).byteOffset;
   const kept = allocator.freeRest(other, 10);
-  assert.equal(kept.buffer, gomem.memory.buffer, 'freeRest of a stale view returns a live view');
+  assert.equal(kept.buffer, gomem.wasmMemory.buffer, 'freeRest of a stale view returns a live view');
   assert.deepEqual([kept.byteOffset, kept.length], [otherOffset, 10], 'the kept bytes');
   assert.ok(kept.every((byte) => byte === 43), 'kept bytes intact');
   assert.equal(allocator.stats().live, 100 + bigSize, 'live after freeRest');
@@ -151,14 +151,14 @@ export function staleViews(gomem, assert, StaleViewError) {
 /** Views handed out by a call that grew memory are live, and stats survive growth. */
 export function viewsAfterGrowthAreLive(gomem, assert) {
   const allocator = gomem.createAllocator();
-  const before = gomem.memory.buffer;
+  const before = gomem.wasmMemory.buffer;
   const size = before.byteLength * 2;
   const big = allocator.malloc(size);
   if (detaches(gomem)) {
-    assert.ok(gomem.memory.buffer !== before, 'a new buffer after growth');
+    assert.ok(gomem.wasmMemory.buffer !== before, 'a new buffer after growth');
     assert.equal(before.byteLength, 0, 'the old buffer was detached');
   }
-  assert.equal(big.buffer, gomem.memory.buffer, 'made after the call that grew memory');
+  assert.equal(big.buffer, gomem.wasmMemory.buffer, 'made after the call that grew memory');
   big[big.length - 1] = 5;
   assert.equal(gomem.view(big), big, 'a live view is returned as it is');
   assert.equal(allocator.stats().live, size, 'live bytes');
@@ -183,11 +183,11 @@ export function readerAcrossGrowth(gomem, assert) {
   const kept = [];
   for (let pos = 0; pos + 4 <= 4096; pos += 4) {
     if (pos % 1024 === 0) {
-      const length = gomem.memory.buffer.byteLength;
+      const length = gomem.wasmMemory.buffer.byteLength;
       const view = recyclable.nextN(length); // forces memory to grow
       view[0] = pos & 0xff;
       kept.push(view);
-      assert.ok(gomem.memory.buffer.byteLength > length, `memory grew before byte ${pos}`);
+      assert.ok(gomem.wasmMemory.buffer.byteLength > length, `memory grew before byte ${pos}`);
     }
     assert.equal(reader.readUint32BE(), dv.getUint32(pos), `readUint32BE at ${pos}`);
   }

@@ -59,7 +59,7 @@ export function shadowRun(gomem, assert, seed, options, steps) {
   let live = 0;
   let tags = 0;
   let growths = 0;
-  let lastLength = gomem.memory.buffer.byteLength;
+  let lastLength = gomem.wasmMemory.buffer.byteLength;
 
   const bytesOf = (piece) => gomem.view(piece.parent).subarray(piece.start, piece.start + piece.len);
   const addressOf = (piece) => gomem.view(piece.parent).byteOffset + piece.start;
@@ -130,7 +130,7 @@ export function shadowRun(gomem, assert, seed, options, steps) {
     if (pieces.length === 0) operations[0][1]();
     else operation();
     assert.equal(allocator.stats().live, live, `seed ${seed}: stats().live after step ${step}`);
-    const length = gomem.memory.buffer.byteLength;
+    const length = gomem.wasmMemory.buffer.byteLength;
     if (length !== lastLength) {
       growths++;
       lastLength = length;

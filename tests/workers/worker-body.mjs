@@ -1,0 +1,82 @@
+// worker-body.mjs - what a test worker does with one shared gomem memory, the same under Node's
+// worker_threads (node-worker.mjs) and in a browser's Web Worker (browser-worker.mjs); no Node
+// imports. The coordinator (scenario.mjs) sends commands { id, cmd, ... }; each gets one reply
+// { id, result } or { id, error: { code, message } }.
+//
+// Patterns: every byte of a block is a function of its seed and offset, so whichever worker
+// checks a block knows what it must hold without being told more than the seed.
+import { attach } from '../../js/index.mjs';
+
+export const patternByte = (seed, i) => (seed * 31 + i * 7 + (i >>> 8)) & 0xff;
+
+export function fill(view, seed) {
+  for (let i = 0; i < view.length; i++) view[i] = patternByte(seed, i);
+}
+
+export function holds(view, seed) {
+  for (let i = 0; i < view.length; i++) if (view[i] !== patternByte(seed, i)) return false;
+  return true;
+}
+
+let gomem = null;
+let allocator = null;
+
+const commands = {
+  async attach({ message, allocator: shared }) {
+    gomem = await attach(message);
+    allocator = gomem.openAllocator(shared);
+    return { shared: gomem.shared };
+  },
+
+  // `count` blocks of sizes in [minSize, maxSize], each filled from its own seed.
+  alloc({ count, seed, minSize, maxSize }) {
+    const blocks = [];
+    for (let i = 0; i < count; i++) {
+      const size = minSize + ((seed + i) * 2654435761 >>> 0) % (maxSize - minSize + 1);
+      const view = allocator.malloc(size);
+      fill(view, seed + i);
+      blocks.push({ ...gomem.share(view), seed: seed + i });
+    }
+    return blocks;
+  },
+
+  // Check each block's pattern, then free it (someone else allocated it).
+  checkFree({ blocks }) {
+    let damaged = 0;
+    for (const block of blocks) {
+      const view = gomem.viewOf(block);
+      if (!holds(view, block.seed)) damaged++;
+      allocator.free(view);
+    }
+    return { damaged };
+  },
+
+  // Wait on a shared flag with the other racers, then free the block.
+  raceFree({ block, flag }) {
+    const cell = new Int32Array(flag);
+    Atomics.add(cell, 1, 1); // ready
+    while (Atomics.load(cell, 0) === 0) Atomics.wait(cell, 0, 0, 5);
+    allocator.free(gomem.viewOf(block));
+    return 'freed';
+  },
+
+  destroyOpened() {
+    allocator.destroy();
+    return 'destroyed';
+  },
+
+  detach() {
+    gomem.detach();
+    return 'detached';
+  },
+};
+
+/** Runs one command; `post` sends the reply. */
+export async function handle(data, post) {
+  const { id, cmd } = data;
+  try {
+    post({ id, result: await commands[cmd](data) });
+  } catch (error) {
+    post({ id, error: { code: error.code ?? error.name, message: error.message } });
+  }
+}
