@@ -7,7 +7,8 @@
 //     worker, which checks every byte and frees them; nothing may be damaged, and after each
 //     round the allocator's live bytes and its memory picture must match the shadow;
 //   - growth: one worker allocates more than the memory holds, so it grows; another must see the
-//     new bytes through its own view of the memory;
+//     new bytes through its own view of the memory, and through a Reader (over a Memory of other
+//     workers' blocks) whose cached views predate the growth;
 //   - a double free from two workers at the same moment: exactly one succeeds, the other is a
 //     DOUBLE_FREE error, and the allocator is intact;
 //   - a worker that ends holding blocks: they stay allocated (live bytes say so) until another
@@ -64,7 +65,14 @@ export async function runScenario({ init, spawnWorker, assert, rounds = 12, seed
     checkShadow(`round ${round}, freed by the next worker`);
   }
 
-  // Growth by one worker, seen by another.
+  // Growth by one worker, seen by another: through viewOf, and by a Reader whose cached views
+  // of the memory predate the growth.
+  const small = await call(workers[1], {
+    cmd: 'alloc', count: 3, seed: 60, minSize: 5, maxSize: 70,
+  });
+  live += sizes(small);
+  assert.deepEqual(await call(workers[2], { cmd: 'readAcross', blocks: small }),
+    { damaged: 0, remaining: 0 }, 'a Reader reads across blocks of another worker');
   const before = gomem.wasmMemory.buffer.byteLength;
   const [big] = await call(workers[0], {
     cmd: 'alloc', count: 1, seed: 77, minSize: before, maxSize: before,
@@ -72,9 +80,11 @@ export async function runScenario({ init, spawnWorker, assert, rounds = 12, seed
   assert.ok(gomem.wasmMemory.buffer.byteLength > before, 'the memory grew');
   live += big.length;
   checkShadow('after growth');
-  assert.deepEqual(await call(workers[1], { cmd: 'checkFree', blocks: [big] }), { damaged: 0 },
-    'another worker reads the grown bytes intact and frees them');
-  live -= big.length;
+  assert.deepEqual(await call(workers[2], { cmd: 'readAcross', blocks: [...small, big] }),
+    { damaged: 0, remaining: 0 }, 'the same Reader\'s worker reads the grown bytes');
+  assert.deepEqual(await call(workers[1], { cmd: 'checkFree', blocks: [...small, big] }),
+    { damaged: 0 }, 'another worker reads the grown bytes intact and frees them');
+  live -= sizes(small) + big.length;
 
   // A double free from two workers at once.
   const [target] = await call(workers[2], {

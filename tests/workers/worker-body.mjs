@@ -51,6 +51,30 @@ const commands = {
     return { damaged };
   },
 
+  // A Memory over blocks other workers made (push: no copy), read back across the blocks with a
+  // Reader, 32-bit little-endian values where four bytes remain (straddling block ends) and
+  // bytes at the end. The blocks stay allocated.
+  readAcross({ blocks }) {
+    const memory = allocator.createMemory();
+    try {
+      for (const block of blocks) memory.push(gomem.viewOf(block));
+      const expected = blocks.flatMap((block) =>
+        Array.from({ length: block.length }, (_, i) => patternByte(block.seed, i)));
+      const reader = memory.reader();
+      let damaged = 0;
+      let at = 0;
+      for (; at + 4 <= expected.length; at += 4) {
+        const value = expected[at] | (expected[at + 1] << 8) | (expected[at + 2] << 16) |
+          (expected[at + 3] << 24);
+        if (reader.readUint32LE() !== value >>> 0) damaged++;
+      }
+      for (; at < expected.length; at++) if (reader.readUint8() !== expected[at]) damaged++;
+      return { damaged, remaining: reader.remaining };
+    } finally {
+      memory.destroy();
+    }
+  },
+
   // Wait on a shared flag with the other racers, then free the block.
   raceFree({ block, flag }) {
     const cell = new Int32Array(flag);

@@ -16,6 +16,6 @@ function spawnWorker() {
   return { send, end: () => worker.terminate() };
 }
 
-test('four worker_threads share one gomem memory', async () => {
+test('four worker_threads share one gomem memory', { timeout: 120_000 }, async () => {
   await runScenario({ init, spawnWorker, assert, rounds: 16, seed: 11 });
 });
