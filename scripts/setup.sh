@@ -43,6 +43,15 @@ ensure_npm_packages() {
   done
 }
 
+# What every headless-Chromium test needs: Debian's chromium, playwright-core (pinned in
+# package-lock.json; it drives the browser over CDP and downloads nothing) and the wasm modules
+# brought up to date (scripts/js-module.sh).
+ensure_chromium_and_modules() {
+  ensure_packages /usr/bin/chromium:chromium
+  ensure_npm_packages playwright-core
+  bash scripts/js-module.sh
+}
+
 # The base set: native builds, tests and valgrind. The sanitizer runtimes ship with gcc on Debian.
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
   set -euo pipefail

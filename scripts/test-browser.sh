@@ -8,8 +8,5 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 source scripts/setup.sh
-ensure_packages /usr/bin/chromium:chromium
-# playwright-core (pinned in package-lock.json) drives the browser over CDP; it downloads nothing.
-ensure_npm_packages playwright-core
-bash scripts/js-module.sh
+ensure_chromium_and_modules
 node tests/browser/run.mjs

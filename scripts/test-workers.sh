@@ -8,8 +8,6 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 source scripts/setup.sh
-ensure_packages /usr/bin/chromium:chromium
-ensure_npm_packages playwright-core
-bash scripts/js-module.sh
+ensure_chromium_and_modules
 node --test tests/workers/
 node tests/workers/browser.mjs

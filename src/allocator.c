@@ -56,11 +56,10 @@ gomem_allocator *gomem_allocator_create(size_t initial_size) {
 /* Why the options cannot make an allocator, or GOMEM_OK. */
 static gomem_status check_options(const gomem_allocator_options *options, size_t alignment,
                                   size_t max_block, size_t initial) {
-    if (!gomem_is_power_of_two(alignment) || alignment > GOMEM_MAX_ALIGNMENT)
+    /* Without GOMEM_BUDDY no pool can have come from gomem_buddy_create. */
+    bool foreign_buddy = !GOMEM_BUDDY && options->buddy != NULL;
+    if (!gomem_is_power_of_two(alignment) || alignment > GOMEM_MAX_ALIGNMENT || foreign_buddy)
         return GOMEM_ERR_INVALID_ARGUMENT;
-#if !GOMEM_BUDDY
-    if (options->buddy != NULL) return GOMEM_ERR_INVALID_ARGUMENT; /* not from gomem_buddy_create */
-#endif
     if (max_block < gomem_page_size() || max_block > GOMEM_ARENA_LIMIT ||
         initial > GOMEM_ARENA_LIMIT)
         return GOMEM_ERR_INVALID_SIZE;
