@@ -212,8 +212,8 @@ export class Gomem {
   releaseWorker(message: WorkerMessage): boolean;
   /**
    * Leaves the shared memory (in a worker that is done): gives back this instance's region.
-   * Every later call on the instance throws an Error coded DESTROYED; do not use its Memory,
-   * Reader or RecyclableMemory objects afterwards. Allocations stay allocated.
+   * Every later call on the instance, and on the allocators, Memories and Readers made from it,
+   * throws an Error coded DESTROYED. What they hold stays allocated: free it first.
    */
   detach(): void;
   /**

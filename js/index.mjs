@@ -341,6 +341,10 @@ class Runtime {
     this.exports = exports;
     this.wasmMemory = memory;
     this.shared = shared;
+    // Shared instances only: the `life` of every live Allocator (and so of its Memories and
+    // Readers), marked destroyed when the instance detaches, since their calls would then run
+    // C code on a stack given back.
+    this.lives = shared === null ? null : new Set();
     // Where the engine has it, a resizable buffer grows with the memory instead of being
     // detached, so views never go stale. It needs a maximum, which the module declares (4 GiB);
     // should an engine still refuse, buffers detach as without the method, which this file
@@ -454,6 +458,7 @@ class Runtime {
       throw destroyedError('this instance detached from the shared memory (gomem.detach())');
     };
     this.exports = new Proxy({}, { get: refuse });
+    for (const life of this.lives) life.destroyed = true;
   }
 }
 
@@ -602,8 +607,9 @@ export class Gomem {
 
   /**
    * Leaves the shared memory: gives back this instance's stack region. Call it in a worker
-   * when it is done; the instance (and every object made from it) is unusable afterwards. Its
-   * allocations stay allocated: free them first, or let other workers free them.
+   * when it is done; every later call on the instance, and on the allocators, Memories and
+   * Readers made from it, throws DESTROYED. Allocations stay allocated: free them first, or let
+   * other workers free them.
    */
   detach() {
     const runtime = this.#sharedRuntime('detach');
@@ -662,6 +668,7 @@ export class Allocator {
   constructor(runtime, { initialSize = 0, maxBlockSize = 0, alignment = 0, compact = false },
     opened = null) {
     this.#runtime = runtime;
+    runtime.lives?.add(this.#life);
     if (opened !== null) {
       this.#handle = opened.handle;
       this.#maxBlockSize = opened.maxBlockSize;
@@ -707,7 +714,7 @@ export class Allocator {
   }
 
   /** true once destroy() was called. */
-  get destroyed() { return this.#handle === 0; }
+  get destroyed() { return this.#handle === 0 || this.#life.destroyed; }
 
   /** Largest arena (and largest borrow) in bytes, after rounding up to whole pages. */
   get maxBlockSize() { return this.#maxBlockSize; }
@@ -849,10 +856,14 @@ export class Allocator {
     this.#runtime.exports.gomem_allocator_destroy(this.#live('destroy'));
     this.#handle = 0;
     this.#life.destroyed = true;
+    this.#runtime.lives?.delete(this.#life);
   }
 
   #live(action) {
-    if (this.#handle === 0) throw destroyedError(`${action}: this allocator was destroyed`);
+    if (this.#handle === 0 || this.#life.destroyed) {
+      throw destroyedError(`${action}: this allocator was destroyed, or its instance detached ` +
+        'from the shared memory');
+    }
     return this.#handle;
   }
 

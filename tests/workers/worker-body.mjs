@@ -89,9 +89,28 @@ const commands = {
     return 'destroyed';
   },
 
+  // Detach, then check that nothing made from this instance still reaches the module (its stack
+  // is given back): the allocator, a Memory and its Reader all refuse with DESTROYED.
+  // The Memory stays allocated (nothing can free it once its instance is gone): `leftBehind`
+  // says how many bytes, for the coordinator's shadow.
   detach() {
+    const before = allocator.stats().live;
+    const memory = allocator.createMemory();
+    memory.pushBytes(new Uint8Array([1, 2, 3, 4]));
+    const reader = memory.reader();
+    const leftBehind = allocator.stats().live - before;
     gomem.detach();
-    return 'detached';
+    const refusals = [() => allocator.malloc(8), () => reader.readUint8(),
+      () => memory.pushBytes(new Uint8Array(1)), () => gomem.forWorker()]
+      .map((call) => {
+        try {
+          call();
+          return 'worked';
+        } catch (error) {
+          return error.code;
+        }
+      });
+    return { refusals, leftBehind };
   },
 };
 
