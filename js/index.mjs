@@ -108,7 +108,7 @@ export async function init(options = {}) {
   const module = await loadModule(wasm ?? undefined, file);
   let runtime;
   if (shared) {
-    const memory = createSharedMemory(initialMemory, maximumMemory);
+    const memory = createSharedMemory(maximumMemory);
     const { exports } = await WebAssembly.instantiate(module, sharedImports(memory));
     runtime = new Runtime(exports, memory, { module, region: enter(exports, 0), state: null });
   } else {

@@ -31,11 +31,12 @@ export function checkSharedSupport(action) {
 }
 
 /**
- * The shared memory for init({ shared: true }): `initialMemory` bytes more than the module's own
- * pages, growing up to `maximumMemory` bytes more (0: as far as wasm32 goes). A shared memory
- * must declare its maximum; engines reserve address space for it, not memory.
+ * The shared memory for init({ shared: true }): the module's own pages, growing up to
+ * `maximumMemory` bytes more (0: as far as wasm32 goes). A shared memory must declare its
+ * maximum; engines reserve address space for it, not memory. (initialMemory is reserved after
+ * instantiation, through the page budget, as for the other modules.)
  */
-export function createSharedMemory(initialMemory, maximumMemory) {
+export function createSharedMemory(maximumMemory) {
   const pages = (bytes) => Math.ceil(bytes / WASM_PAGE);
   const maximum = maximumMemory === 0 ? MAX_PAGES
     : Math.min(MAX_PAGES, FIRST_PAGES + pages(maximumMemory));
