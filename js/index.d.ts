@@ -28,6 +28,11 @@ export interface InitOptions {
    * coded UNSUPPORTED.
    */
   shared?: boolean;
+  /**
+   * With `shared`: how many descriptions from share() may be in flight at once, in all workers
+   * together (default 4096, at most 1048576).
+   */
+  sharedViews?: number;
   /** Bytes to grow wasm memory by at once, so allocations up to that total never grow it. */
   initialMemory?: number;
   /**
@@ -66,10 +71,14 @@ export interface WorkerMessage {
   readonly state: Int32Array;
 }
 
-/** A view in the shared memory described for another worker (gomem.share, gomem.viewOf). */
+/**
+ * A view in the shared memory described for another worker (gomem.share, gomem.viewOf). Good
+ * until its bytes are freed through it once; afterwards every use is an Error coded FREED.
+ */
 export interface SharedView {
   readonly ptr: number;
   readonly length: number;
+  readonly stamp: number;
 }
 
 /** An allocator described for another worker (allocator.share, gomem.openAllocator). */
@@ -223,15 +232,17 @@ export class Gomem {
    */
   openAllocator(description: SharedAllocator): Allocator;
   /**
-   * { ptr, length } of a view in the shared memory, to post to another worker (whose viewOf
-   * turns it back into a view). Posting it hands the bytes on: stop using them here.
-   * @throws RangeError FOREIGN_POINTER for a view of other memory.
+   * { ptr, length, stamp } of a view in the shared memory, to post to another worker (whose
+   * viewOf turns it back into a view). Posting it hands the bytes on: stop using them here.
+   * Sharing a view twice gives the same description.
+   * @throws RangeError FOREIGN_POINTER for a view of other memory; Error FREED for bytes freed
+   * through a description already; RangeError NOMEM when `sharedViews` descriptions are in flight.
    */
   share(view: Uint8Array): SharedView;
   /**
    * The view a description from share() names, over this instance's view of the memory.
    * @throws TypeError INVALID_ARGUMENT for anything else; RangeError OUT_OF_RANGE for bytes past
-   * the memory's end.
+   * the memory's end; Error FREED when its bytes were freed through it (in any worker).
    */
   viewOf(description: SharedView): Uint8Array;
 }

@@ -28,8 +28,9 @@ import { describeMemory } from './describe.mjs';
 import { RecyclableMemory, createRecyclable } from './recyclable.mjs';
 export { RecyclableMemory } from './recyclable.mjs';
 
-import { checkSharedSupport, checkWorkerMessage, claimRegion, createSharedMemory, enter,
-  releaseRegion, sharedImports, viewOf, workerMessage } from './shared.mjs';
+import { checkDescription, checkSharedSupport, checkWorkerMessage, claimRegion,
+  createDescriptionTable, createSharedMemory, describe, enter, freedDescription, releaseRegion,
+  retire, sharedImports, tableFull, workerMessage } from './shared.mjs';
 
 // The structs the wrapper reads or writes in wasm memory and the fields it uses, in the order of
 // gomem_wasm_layout() (src/wasm_exports.c): a count byte, then per struct its size and the offset
@@ -76,13 +77,16 @@ const utf8 = new TextDecoder();
  *   shared         load gomem.shared.wasm over a new shared memory that Web Workers (or
  *                  worker_threads) join with attach(gomem.forWorker()) (docs/workers.md);
  *                  maximumMemory is then also the memory's declared maximum
+ *   sharedViews    with shared: how many descriptions from share() may be in flight at once,
+ *                  in all workers together (default 4096)
  * @returns {Promise<Gomem>}
  */
 export async function init(options = {}) {
   if (options === null || typeof options !== 'object') {
     throw codedError(TypeError, 'INVALID_ARGUMENT', 'init(options): options must be an object');
   }
-  const { wasm, hardened = false, shared = false, initialMemory = 0, maximumMemory = 0 } = options;
+  const { wasm, hardened = false, shared = false, initialMemory = 0, maximumMemory = 0,
+    sharedViews = 4096 } = options;
   for (const [name, value] of [['hardened', hardened], ['shared', shared]]) {
     if (typeof value !== 'boolean') {
       throw codedError(TypeError, 'INVALID_ARGUMENT', `init({ ${name} }): ${name} must be a ` +
@@ -94,6 +98,9 @@ export async function init(options = {}) {
       'module; pass hardened or shared, not both');
   }
   if (shared) checkSharedSupport('init({ shared: true })');
+  if (checkCount(sharedViews, 'init({ sharedViews })', 1) > 1 << 20) {
+    throw codedError(RangeError, 'INVALID_SIZE', 'init({ sharedViews }): at most 1048576');
+  }
   checkCount(initialMemory, 'init({ initialMemory })');
   checkCount(maximumMemory, 'init({ maximumMemory })');
   if (initialMemory > MEMORY_LIMIT || maximumMemory > MEMORY_LIMIT) {
@@ -110,7 +117,8 @@ export async function init(options = {}) {
   if (shared) {
     const memory = createSharedMemory(maximumMemory);
     const { exports } = await WebAssembly.instantiate(module, sharedImports(memory));
-    runtime = new Runtime(exports, memory, { module, region: enter(exports, 0), state: null });
+    runtime = new Runtime(exports, memory, { module, region: enter(exports, 0), state: null,
+      descriptions: createDescriptionTable(sharedViews) });
   } else {
     runtime = new Runtime((await WebAssembly.instantiate(module, {})).exports);
   }
@@ -138,10 +146,11 @@ export async function init(options = {}) {
  */
 export async function attach(message) {
   checkSharedSupport('attach');
-  const { module, memory, region, state } = checkWorkerMessage(message, 'attach');
+  const { module, memory, region, state, descriptions } = checkWorkerMessage(message, 'attach');
   claimRegion(message);
   const { exports } = await WebAssembly.instantiate(module, sharedImports(memory));
-  return new Gomem(new Runtime(exports, memory, { module, region: enter(exports, region), state }));
+  return new Gomem(new Runtime(exports, memory,
+    { module, region: enter(exports, region), state, descriptions }));
 }
 
 // wasm32 memory: 65536 pages of 64 KiB.
@@ -329,9 +338,10 @@ class RecordedView extends ReturnsItsArgument {
 
 /**
  * Internal state of one wasm instance, shared by the Gomem facade and its allocators. `shared`
- * is null, or for an instance over a shared memory { module, region, state }: the compiled module
- * (for forWorker), the region this instance entered (its stack and thread-locals) and, in an
- * attached worker, the state cell of the message it came in (js/shared.mjs).
+ * is null, or for an instance over a shared memory { module, region, state, descriptions }: the
+ * compiled module (for forWorker), the region this instance entered (its stack and
+ * thread-locals), in an attached worker the state cell of the message it came in, and the table
+ * of descriptions in flight every instance of the memory shares (js/shared.mjs).
  */
 class Runtime {
   #seenBuffers = new WeakSet();
@@ -440,7 +450,7 @@ class Runtime {
   view(view) {
     const { ptr, len, record } = this.locate(view, 'view');
     if (record === undefined) return view;
-    if (record.owner.destroyed) {
+    if (record.owner?.destroyed) {
       throw destroyedError('view: the allocator (or RecyclableMemory) that handed out this view ' +
         'was destroyed');
     }
@@ -450,6 +460,29 @@ class Runtime {
     }
     if (view.buffer === this.buffer() || this.shared !== null) return view;
     return RecordedView.record(this.bytes(ptr, len), record);
+  }
+
+  /**
+   * A view of described bytes (viewOf), recorded with the description's stamp so that a free
+   * through it retires the description first (retireFor). No owner: any allocator of the
+   * memory may hold them, and C says FOREIGN_POINTER for a wrong one.
+   */
+  handDescribed(ptr, len, stamp) {
+    const record = { ptr, len, owner: null, freed: false, runtime: this, stamp };
+    return RecordedView.record(this.bytes(ptr, len), record);
+  }
+
+  /**
+   * Before bytes are freed through a view: when it was described (share, viewOf), retires the
+   * description, and throws FREED when another view of it freed them already. Returns what
+   * undoes that when the free then fails (the description is put back).
+   */
+  retireFor(record, action) {
+    const stamp = record?.stamp;
+    if (stamp === undefined) return () => {};
+    const table = this.shared.descriptions;
+    if (!retire(table, record.ptr, stamp)) throw freedDescription(action, record.ptr, record.len);
+    return () => describe(table, record.ptr, record.len, stamp);
   }
 
   /** After detach(): every later call into the module is refused. */
@@ -590,7 +623,10 @@ export class Gomem {
    * region for the worker's stack and thread-locals (postMessage it: nothing is copied). One per
    * worker; the region goes back with the worker's detach(), or releaseWorker(message).
    */
-  forWorker() { return workerMessage(this.#sharedRuntime('forWorker'), this.#runtime.shared.module); }
+  forWorker() {
+    const { shared } = this.#sharedRuntime('forWorker');
+    return workerMessage(this.#runtime, shared.module, shared.descriptions);
+  }
 
   /**
    * Gives back the region of a message from forWorker() whose worker has ended without
@@ -631,17 +667,34 @@ export class Gomem {
   }
 
   /**
-   * { ptr, length }: a description of the bytes of `view` (a view in the shared memory) to post
-   * to another worker, whose viewOf() turns it back into a view. Posting hands the bytes on: the
-   * sender stops using them (docs/workers.md, "Ownership").
+   * { ptr, length, stamp }: a description of the bytes of `view` (a view in the shared memory)
+   * to post to another worker, whose viewOf() turns it back into a view. Posting hands the bytes
+   * on: the sender stops using them (docs/workers.md, "Ownership"). The description is good
+   * until its bytes are freed through it (or through `view`) once; after that every use of it,
+   * in any worker, is an Error coded FREED.
    */
   share(view) {
-    const { ptr, len } = this.#sharedRuntime('share').locate(view, 'share');
-    return { ptr, length: len };
+    const runtime = this.#sharedRuntime('share');
+    const { ptr, len, record } = runtime.locate(view, 'share');
+    if (record?.freed) throw freedDescription('share', ptr, len);
+    const { descriptions } = runtime.shared;
+    const stamp = describe(descriptions, ptr, len);
+    if (stamp === 0) throw tableFull((descriptions.length - 2) / 3);
+    // A free through the view handed out here must retire the description too.
+    if (record !== undefined) record.stamp = stamp;
+    return { ptr, length: len, stamp };
   }
 
-  /** The view of the bytes a description from share() names, in this instance's memory. */
-  viewOf(description) { return viewOf(this.#sharedRuntime('viewOf'), description); }
+  /**
+   * The view of the bytes a description from share() names, in this instance's memory.
+   * @throws Error FREED when they were freed through the description since.
+   */
+  viewOf(description) {
+    const runtime = this.#sharedRuntime('viewOf');
+    const { ptr, length, stamp } = checkDescription(runtime.shared.descriptions,
+      runtime.buffer().byteLength, description);
+    return runtime.handDescribed(ptr, length, stamp);
+  }
 
   #sharedRuntime(action) {
     if (this.#runtime.shared === null) {
@@ -735,8 +788,12 @@ export class Allocator {
   free(view) {
     const handle = this.#live('free');
     const { ptr, len, record } = this.#locateOwn(view, 'free');
+    const undo = this.#runtime.retireFor(record, 'free');
     const status = this.#runtime.exports.gomem_free(handle, ptr, len);
-    if (status !== 0) throw this.#runtime.fail(status, `free(${len} bytes at ${hex(ptr)})`);
+    if (status !== 0) {
+      undo();
+      throw this.#runtime.fail(status, `free(${len} bytes at ${hex(ptr)})`);
+    }
     if (record !== undefined) record.freed = 'free';
   }
 
@@ -766,10 +823,12 @@ export class Allocator {
     const { ptr, len, record } = this.#locateOwn(view, 'freeRest');
     checkCount(keep, 'keep');
     if (keep >= len) return this.#runtime.view(view);
+    const undo = this.#runtime.retireFor(record, 'freeRest');
     const sizeCell = this.#runtime.scratch;
     this.#runtime.setU32(sizeCell, len);
     const status = this.#runtime.exports.gomem_free_rest(handle, ptr, sizeCell, keep);
     if (status !== 0) {
+      undo();
       throw this.#runtime.fail(status, `freeRest(${len} bytes at ${hex(ptr)}, keep ${keep})`);
     }
     if (record !== undefined) record.freed = 'freeRest';
@@ -876,10 +935,11 @@ export class Allocator {
     const { ptr, len, record } = where;
     if (record === undefined) return where;
     const { owner } = record;
-    if (owner === this && !record.freed) return where;
+    // A described view (viewOf) has no owner: the C allocator decides whether the bytes are its.
+    if ((owner === this || owner === null) && !record.freed) return where;
     const range = `${len} bytes at ${hex(ptr)}`;
     const recyclable = owner instanceof RecyclableMemory && owner.allocator === this;
-    if (owner !== this && !recyclable) {
+    if (owner !== null && owner !== this && !recyclable) {
       throw statusError('FOREIGN_POINTER', 'the view was handed out by another allocator',
         `${action}(${range})`);
     }

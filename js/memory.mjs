@@ -121,7 +121,7 @@ export class Memory {
       throw codedError(Error, 'FREED', `push: this view was ${freedHow(record)}; its bytes are ` +
         'no longer yours');
     }
-    if (record?.owner.destroyed) {
+    if (record?.owner?.destroyed) {
       throw codedError(Error, 'DESTROYED', 'push: the allocator (or RecyclableMemory) that ' +
         'handed out this view was destroyed');
     }

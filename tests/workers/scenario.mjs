@@ -10,7 +10,10 @@
 //     new bytes through its own view of the memory, and through a Reader (over a Memory of other
 //     workers' blocks) whose cached views predate the growth;
 //   - a double free from two workers at the same moment: exactly one succeeds, the other is a
-//     DOUBLE_FREE error, and the allocator is intact;
+//     FREED error (through descriptions) or DOUBLE_FREE (plain views), and the allocator is
+//     intact;
+//   - stale descriptions: once freed through a description, its every use is FREED, also when
+//     the allocator has handed the bytes out again, and the sender's own view cannot free them;
 //   - a worker that ends holding blocks: they stay allocated (live bytes say so) until another
 //     worker frees them by their descriptions; its stack region goes back with releaseWorker;
 //   - misuse: destroy() of an allocator opened by handle is refused, attach() of anything but
@@ -87,23 +90,50 @@ export async function runScenario({ init, spawnWorker, assert, rounds = 12, seed
     { damaged: 0 }, 'another worker reads the grown bytes intact and frees them');
   live -= sizes(small) + big.length;
 
-  // A double free from two workers at once.
-  const [target] = await call(workers[2], {
-    cmd: 'alloc', count: 1, seed: 5, minSize: 64, maxSize: 64,
+  // A double free from two workers at once, through the description (the descriptions' table
+  // refuses the second: FREED) and through plain views (the C allocator's lock: DOUBLE_FREE).
+  for (const [raw, code] of [[false, 'FREED'], [true, 'DOUBLE_FREE']]) {
+    const [target] = await call(workers[2], {
+      cmd: 'alloc', count: 1, seed: 5, minSize: 64, maxSize: 64,
+    });
+    const flag = new SharedArrayBuffer(8);
+    const racing = [1, 3].map((i) => call(workers[i], { cmd: 'raceFree', block: target, flag, raw }));
+    const cell = new Int32Array(flag);
+    while (Atomics.load(cell, 1) < 2) await new Promise((done) => setTimeout(done, 1));
+    Atomics.store(cell, 0, 1);
+    Atomics.notify(cell, 0);
+    const outcomes = await Promise.allSettled(racing);
+    const freed = outcomes.filter((o) => o.status === 'fulfilled');
+    const refused = outcomes.filter((o) => o.status === 'rejected');
+    assert.equal(freed.length, 1, `${code}: one of two simultaneous frees succeeds`);
+    assert.equal(refused.length, 1, `${code}: the other is refused`);
+    assert.equal(refused[0]?.reason.code, code, `${code}: with ${code}`);
+    checkShadow(`after the racing frees (${code})`);
+  }
+
+  // Stale descriptions: after a free through a description, every use of it is FREED, also once
+  // the allocator has handed the same bytes out again, and the sender's own view may not free
+  // them a second time.
+  const [handed] = await call(workers[0], {
+    cmd: 'alloc', count: 1, seed: 31, minSize: 512, maxSize: 512, keep: true,
   });
-  const flag = new SharedArrayBuffer(8);
-  const racing = [1, 3].map((i) => call(workers[i], { cmd: 'raceFree', block: target, flag }));
-  const cell = new Int32Array(flag);
-  while (Atomics.load(cell, 1) < 2) await new Promise((done) => setTimeout(done, 1));
-  Atomics.store(cell, 0, 1);
-  Atomics.notify(cell, 0);
-  const outcomes = await Promise.allSettled(racing);
-  const freed = outcomes.filter((o) => o.status === 'fulfilled');
-  const refused = outcomes.filter((o) => o.status === 'rejected');
-  assert.equal(freed.length, 1, 'one of two simultaneous frees succeeds');
-  assert.equal(refused.length, 1, 'the other is refused');
-  assert.equal(refused[0].reason.code, 'DOUBLE_FREE', 'as a double free');
-  checkShadow('after the racing frees');
+  assert.deepEqual(await call(workers[1], { cmd: 'checkFree', blocks: [handed] }), { damaged: 0 },
+    'the receiver frees the block');
+  await rejectsCode(assert, call(workers[2], { cmd: 'viewStale', block: handed }), 'FREED',
+    'viewOf a description whose bytes were freed');
+  const [again] = await call(workers[3], {
+    cmd: 'alloc', count: 1, seed: 32, minSize: 512, maxSize: 512,
+  });
+  live += again.length;
+  assert.equal(again.ptr, handed.ptr, 'the allocator hands the same bytes out again');
+  await rejectsCode(assert, call(workers[2], { cmd: 'viewStale', block: handed }), 'FREED',
+    'viewOf the stale description once the bytes are someone else\'s');
+  await rejectsCode(assert, call(workers[0], { cmd: 'freeKept', ptr: handed.ptr }), 'FREED',
+    'the sender freeing its own view after the receiver did');
+  checkShadow('after the stale descriptions (the new owner\'s block untouched)');
+  assert.deepEqual(await call(workers[3], { cmd: 'checkFree', blocks: [again] }), { damaged: 0 },
+    'the new owner\'s bytes are intact');
+  live -= again.length;
 
   // A worker that ends holding blocks: they stay allocated until someone frees them.
   const held = await call(workers[3], {

@@ -20,6 +20,9 @@ export function holds(view, seed) {
 
 let gomem = null;
 let allocator = null;
+// Views this worker allocated and shared but keeps (alloc with keep), by address: the sender's
+// own view, for freeing it after the receiver did (a misuse the descriptions' table refuses).
+const kept = new Map();
 
 const commands = {
   async attach({ message, allocator: shared }) {
@@ -29,15 +32,31 @@ const commands = {
   },
 
   // `count` blocks of sizes in [minSize, maxSize], each filled from its own seed.
-  alloc({ count, seed, minSize, maxSize }) {
+  alloc({ count, seed, minSize, maxSize, keep = false }) {
     const blocks = [];
     for (let i = 0; i < count; i++) {
       const size = minSize + ((seed + i) * 2654435761 >>> 0) % (maxSize - minSize + 1);
       const view = allocator.malloc(size);
       fill(view, seed + i);
-      blocks.push({ ...gomem.share(view), seed: seed + i });
+      const description = gomem.share(view);
+      if (keep) kept.set(description.ptr, view);
+      blocks.push({ ...description, seed: seed + i });
     }
     return blocks;
+  },
+
+  // Frees the sender's own view of a block it shared (alloc with keep).
+  freeKept({ ptr }) {
+    const view = kept.get(ptr);
+    kept.delete(ptr);
+    allocator.free(view);
+    return 'freed';
+  },
+
+  // Uses a description whose bytes should be freed already: viewOf must refuse it.
+  viewStale({ block }) {
+    gomem.viewOf(block);
+    return 'viewed';
   },
 
   // Check each block's pattern, then free it (someone else allocated it).
@@ -75,12 +94,15 @@ const commands = {
     }
   },
 
-  // Wait on a shared flag with the other racers, then free the block.
-  raceFree({ block, flag }) {
+  // Wait on a shared flag with the other racers, then free the block: through its description
+  // (the descriptions' table decides), or `raw`, through a plain subarray of it that bypasses
+  // the table (the C allocator's lock decides).
+  raceFree({ block, flag, raw }) {
+    const view = gomem.viewOf(block);
     const cell = new Int32Array(flag);
     Atomics.add(cell, 1, 1); // ready
     while (Atomics.load(cell, 0) === 0) Atomics.wait(cell, 0, 0, 5);
-    allocator.free(gomem.viewOf(block));
+    allocator.free(raw ? view.subarray(0) : view);
     return 'freed';
   },
 
