@@ -7,8 +7,9 @@
 # Binaryen's wasm-opt -Oz then shrinks each into *.opt.wasm.
 set(GOMEM_MODULE_LINK_OPTIONS -Wl,--gc-sections -Wl,-z,stack-size=65536 -Wl,--max-memory=4294967296)
 
-# What the JS wrapper (js/*.mjs) calls: exporting only these lets the linker drop the rest of the C API (the standalone
-# index, arenas, buddy pools, most list functions), which the wrapper never reaches.
+# What the JS wrapper (js/*.mjs) calls: exporting only these lets the linker drop the rest of the
+# C API (the standalone index, arenas, buddy pools, most list functions), which the wrapper never
+# reaches.
 # tests/js/exports.test.mjs checks that every exports.gomem_* the wrapper names is here. The
 # hardened module (no size budget) also exports gomem_allocator_invariants_hold, which the JS
 # misuse catalogue calls; its 1.3 KB would put the default module over its budget.

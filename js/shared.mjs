@@ -114,20 +114,21 @@ export function releaseRegion(state) {
 }
 
 /**
- * Checks a description from share() against the memory and the table: returns it, or throws a
+ * Checks a description from share() against the memory (its current buffer) and the table:
+ * returns it, or throws a
  * TypeError INVALID_ARGUMENT (not a description), RangeError OUT_OF_RANGE (past the memory's
  * end) or Error FREED (its bytes were freed since).
  */
-export function checkDescription(table, memoryBytes, description) {
+export function checkDescription(table, buffer, description) {
   const { ptr, length, stamp } = description ?? {};
   if (!Number.isInteger(ptr) || !Number.isInteger(length) || !Number.isInteger(stamp) ||
       ptr <= 0 || length < 0 || stamp <= 0) {
     throw codedError(TypeError, 'INVALID_ARGUMENT', 'viewOf(description): expected the ' +
       '{ ptr, length, stamp } that share(view) returned');
   }
-  if (ptr + length > memoryBytes) {
+  if (ptr + length > buffer.byteLength) {
     throw codedError(RangeError, 'OUT_OF_RANGE', `viewOf: ${length} bytes at ${ptr} lie past ` +
-      `the end of the shared memory (${memoryBytes} bytes)`);
+      `the end of the shared memory (${buffer.byteLength} bytes)`);
   }
   if (!isLive(table, ptr, length, stamp)) throw freedDescription('viewOf', ptr, length);
   return description;
@@ -216,7 +217,7 @@ function find(table, ptr) {
  * description of the same ptr (sharing a view twice gives one description), or `stamp` when
  * given (putting back one retired by a free that then failed). 0 when the table is full.
  */
-export function describe(table, ptr, length, stamp = 0) {
+export function addDescription(table, ptr, length, stamp = 0) {
   return withLock(table, () => {
     const capacity = capacityOf(table);
     for (let i = home(table, ptr), probes = 0; probes < capacity; probes++) {
@@ -289,7 +290,7 @@ export function freedDescription(action, ptr, length) {
 }
 
 /** The Error for share() when the table of descriptions in flight is full. */
-export function tableFull(capacity) {
-  return statusError('NOMEM', `more than ${capacity} descriptions are in flight (init's ` +
-    '`sharedViews`): free some, or raise it', 'share');
+export function tableFull(table) {
+  return statusError('NOMEM', `more than ${capacityOf(table)} descriptions are in flight ` +
+    "(init's `sharedViews`): free some, or raise it", 'share');
 }

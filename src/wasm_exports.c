@@ -78,8 +78,9 @@ WASM_EXPORT bool gomem_wasm_reserve(size_t bytes) {
 }
 
 /* Allocator.describeMemory (js/describe.mjs): a picture of an allocator's memory, written to
- * out[0, capacity). Per arena, in the order they were added: its gomem_arena_info as it is (whose
- * layout JS takes from gomem_wasm_layout), then its free blocks in address order as pairs of 32-bit offsets into
+ * out[0, capacity). Per arena, in the order they were added: its gomem_arena_info as it is
+ * (whose layout JS takes from gomem_wasm_layout), then its free blocks in address order as pairs
+ * of 32-bit offsets into
  * the arena (start, end), as many as it takes for their sizes to add up to free_bytes (blocks
  * are never empty). Returns the bytes the whole picture takes; when that is more than capacity
  * only the records that fit whole are written (out may be NULL when capacity is 0) and the

@@ -4,8 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { attach, init } from '../../js/index.mjs';
-import { createDescriptionTable, describe as addDescription, isLive, retire }
-  from '../../js/shared.mjs';
+import { addDescription, createDescriptionTable, isLive, retire } from '../../js/shared.mjs';
 import { generator } from '../shared/random.mjs';
 import { throwsCode } from './helpers.mjs';
 
