@@ -13,7 +13,7 @@ if(GOMEM_WASM_MODULE OR WIN32)
 endif()
 
 set(GOMEM_MALLOC_DEFINITIONS ${GOMEM_DEFINITIONS})
-set(GOMEM_MALLOC_SOURCES src/malloc/heap.c src/malloc/standard.c)
+set(GOMEM_MALLOC_SOURCES src/malloc/heap.c src/malloc/shared_lists.c src/malloc/standard.c)
 if(NOT EMSCRIPTEN AND NOT CMAKE_SYSTEM_NAME STREQUAL "WASI")
   # Threads on and pages from mmap, whatever the library build chose.
   list(FILTER GOMEM_MALLOC_DEFINITIONS EXCLUDE REGEX "^GOMEM_(THREADS|MMAP)=")

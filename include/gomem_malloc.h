@@ -47,8 +47,8 @@ extern "C" {
 #pragma GCC visibility push(default)
 #endif
 
-/* Largest request served from the size-class lists: a block of 16 KiB with its 8-byte header. */
-#define GOMEM_MALLOC_SMALL_MAX ((size_t)16384 - 8)
+/* Largest request served from the size-class lists: a block of 64 KiB with its 8-byte header. */
+#define GOMEM_MALLOC_SMALL_MAX ((size_t)131072 - 8)
 /* Most bytes the size-class lists keep for reuse, in all; above it freed blocks go back to the
  * index at once. */
 #define GOMEM_MALLOC_CACHE_BYTES ((size_t)1 << 20)

@@ -134,12 +134,4 @@ static inline bool block_claim(block_header *h, enum block_state to) {
 #endif
 }
 
-/* The block chained after h on a list (the link lives in the payload, at its aligned start). */
-static inline block_header *block_next(const block_header *h) {
-    return *(block_header *const *)(h + 1);
-}
-static inline void block_set_next(block_header *h, block_header *next) {
-    *(block_header **)(h + 1) = next;
-}
-
 #endif /* GOMEM_MALLOC_BLOCK_H */

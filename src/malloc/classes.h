@@ -19,8 +19,8 @@
 #define FINE_LIMIT ((size_t)128)
 #define FINE_CLASSES (FINE_LIMIT / BLOCK_ALIGN)
 #define STEPS_PER_DOUBLING 8u
-/* Doublings from FINE_LIMIT (2^7) to CLASS_SPAN_MAX (2^14). */
-#define COARSE_DOUBLINGS 7u
+/* Doublings from FINE_LIMIT (2^7) to CLASS_SPAN_MAX (2^16). */
+#define COARSE_DOUBLINGS 10u
 #define CLASS_COUNT (FINE_CLASSES + COARSE_DOUBLINGS * STEPS_PER_DOUBLING)
 /* The largest span of a class block. */
 #define CLASS_SPAN_MAX (FINE_LIMIT << COARSE_DOUBLINGS)
@@ -75,13 +75,14 @@ static inline unsigned class_of(size_t n) {
 #define CLASS_SIZES_8(c)                                                                           \
     CLASS_SIZE(c), CLASS_SIZE(c + 1), CLASS_SIZE(c + 2), CLASS_SIZE(c + 3), CLASS_SIZE(c + 4),     \
         CLASS_SIZE(c + 5), CLASS_SIZE(c + 6), CLASS_SIZE(c + 7)
-/* Every class's span, so that finding it is one load. 80 entries cover both block alignments (64
- * classes at 16 bytes, 72 at 8); the ones past CLASS_COUNT are unused. */
-#define CLASS_TABLE_SIZE 80u
+/* Every class's span, so that finding it is one load. 88 entries cover both block alignments (80
+ * classes at 16 bytes, 88 at 8); the ones past CLASS_COUNT are unused. */
+#define CLASS_TABLE_SIZE 96u
 _Static_assert(CLASS_COUNT <= CLASS_TABLE_SIZE, "the size table covers every class");
 static const uint32_t class_spans[CLASS_TABLE_SIZE] = {
     CLASS_SIZES_8(0u),  CLASS_SIZES_8(8u),  CLASS_SIZES_8(16u), CLASS_SIZES_8(24u), CLASS_SIZES_8(32u),
-    CLASS_SIZES_8(40u), CLASS_SIZES_8(48u), CLASS_SIZES_8(56u), CLASS_SIZES_8(64u), CLASS_SIZES_8(72u)};
+    CLASS_SIZES_8(40u), CLASS_SIZES_8(48u), CLASS_SIZES_8(56u), CLASS_SIZES_8(64u), CLASS_SIZES_8(72u),
+    CLASS_SIZES_8(80u), CLASS_SIZES_8(88u)};
 
 /* The span of a block of class c. */
 static inline size_t class_span(unsigned c) { return class_spans[c]; }

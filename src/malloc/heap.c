@@ -1,7 +1,8 @@
 /*
  * heap.c - the process heap of the malloc layer: one scalable allocator, made on first use,
- * whose blocks carry a header (block.h), plus shared per-class lists of freed small blocks and,
- * with GOMEM_THREADS, a cache per thread in front of them (thread_cache.h).
+ * whose blocks carry a header (block.h), plus per-class lists of kept small blocks
+ * (shared_lists.h) and, with GOMEM_THREADS, a cache per thread in front of them
+ * (thread_cache.h).
  *
  * Validating a pointer takes no lock: its header is read only when gomem_page_readable says the
  * address can never fault (wasm: below the memory size; natively: inside a reservation of
@@ -9,12 +10,18 @@
  * free of a LIVE block. So a thread frees into its own cache, and allocates from it, without any
  * shared lock or shared cache line in the common case.
  *
- * Locking: the heap lock (a no-op without GOMEM_THREADS) guards the shared lists, the counters
- * and the first use; the allocator's own lock nests inside it, and the page source's inside that.
- * Natively a pthread_atfork handler holds all three across fork(), so the child of a threaded
- * program inherits none of them held.
+ * Locking (all no-ops without GOMEM_THREADS): the allocator is thread-safe on its own lock, so
+ * blocks are taken from it and given back to it under no lock of this layer; each class list has
+ * its own lock; the heap lock guards only the first use, the misuse counters and the list of
+ * thread caches. Order: a class lock, the heap lock, the allocator's, the page source's. Natively
+ * a pthread_atfork handler holds them all across fork(), so the child of a threaded program
+ * inherits none of them held.
  */
 #include "heap.h"
+
+#include <stdatomic.h>
+
+#include "shared_lists.h"
 
 #if GOMEM_THREADS && !defined(__wasm__)
 #define FORK_HANDLERS 1
@@ -36,26 +43,14 @@
  * gives back just its bytes (a segmented free of the run). */
 #define RUN_BYTES ((size_t)16 << 10)
 #define RUN_BLOCK_MAX ((size_t)1 << 10)
+#define LARGE_RUN_BYTES ((size_t)64 << 10)
 /* A shrinking realloc gives its tail back only when that is worth an index operation. */
 #define SHRINK_MIN ((size_t)64)
-/* Kept blocks that no allocation needed for DECAY_OPS list operations go back to the index: a
- * kept block splits the free space around it, and the space it splits is what the heap's growth
- * is measured by (gomem_malloc's stress program held 1.5x its live bytes in WASI with every
- * freed block kept up to the budget, 1.3x with none kept). */
-#define DECAY_OPS 16384u
-
-typedef struct shared_list {
-    block_header *head;
-    uint32_t count;
-    uint32_t low; /* the fewest blocks the list held since the last decay: unused all along */
-} shared_list;
 
 static struct {
     gomem_lock lock;
-    gomem_allocator *allocator;      /* NULL until the first allocation */
-    shared_list lists[CLASS_COUNT]; /* freed small blocks by class */
-    size_t cached;                   /* bytes (headers included) on the lists */
-    uint32_t list_ops;               /* pushes and pops since the last decay */
+    gomem_allocator *_Atomic allocator; /* NULL until the first allocation */
+    _Atomic size_t held;                /* bytes taken from the allocator and not given back */
     size_t misuses;
     gomem_status last_misuse;
 } heap;
@@ -65,14 +60,18 @@ static pthread_once_t fork_handlers_once = PTHREAD_ONCE_INIT;
 
 /* Every lock of the malloc layer, in its nesting order, so that fork() finds none held. */
 static void before_fork(void) {
+    gomem_lists_hold_all();
     gomem_lock_acquire(&heap.lock);
-    if (heap.allocator != NULL) gomem_allocator_hold(heap.allocator);
+    gomem_allocator *allocator = atomic_load_explicit(&heap.allocator, memory_order_acquire);
+    if (allocator != NULL) gomem_allocator_hold(allocator);
     gomem_platform_fork_hold();
 }
 static void after_fork_parent(void) {
     gomem_platform_fork_release();
-    if (heap.allocator != NULL) gomem_allocator_release_hold(heap.allocator);
+    gomem_allocator *allocator = atomic_load_explicit(&heap.allocator, memory_order_acquire);
+    if (allocator != NULL) gomem_allocator_release_hold(allocator);
     gomem_lock_release(&heap.lock);
+    gomem_lists_release_all();
 }
 static void after_fork_child(void) {
     gomem_thread_caches_forget_others_locked();
@@ -94,28 +93,31 @@ void gomem_heap_lock(void) {
 
 void gomem_heap_unlock(void) { gomem_lock_release(&heap.lock); }
 
-static void misuse_locked(gomem_status why) {
-    heap.misuses++;
-    heap.last_misuse = why;
-}
-
 static void misuse(gomem_status why) {
     gomem_heap_lock();
-    misuse_locked(why);
+    heap.misuses++;
+    heap.last_misuse = why;
     gomem_heap_unlock();
 }
 
-static gomem_allocator *allocator_locked(void) {
-    if (heap.allocator == NULL) {
+/* The heap's allocator, made on first use; NULL when it cannot be made. */
+static gomem_allocator *heap_allocator(void) {
+    gomem_allocator *allocator = atomic_load_explicit(&heap.allocator, memory_order_acquire);
+    if (GOMEM_LIKELY(allocator != NULL)) return allocator;
+    gomem_heap_lock();
+    allocator = atomic_load_explicit(&heap.allocator, memory_order_relaxed);
+    if (allocator == NULL) {
         /* Blocks start HEADER bytes before an aligned address (block.h), so the allocator's
          * alignment is the header's. */
         /* Compact: a process heap is judged by the memory it holds (measured on gomem_malloc's
          * stress program in WASI: 125.8 MB for 32.9 MB live without, 46.1 MB with). */
         gomem_allocator_options options = {
             .initial_size = INITIAL_ARENA, .alignment = HEADER, .compact = true};
-        heap.allocator = gomem_allocator_create_ex(&options, NULL);
+        allocator = gomem_allocator_create_ex(&options, NULL);
+        atomic_store_explicit(&heap.allocator, allocator, memory_order_release);
     }
-    return heap.allocator;
+    gomem_heap_unlock();
+    return allocator;
 }
 
 /* Count a free (or realloc) of a readable header that block_claim refused. */
@@ -142,94 +144,64 @@ static bool request_fits(size_t n, size_t slack) {
     return n <= GOMEM_ARENA_LIMIT - HEADER - BLOCK_ALIGN - slack;
 }
 
-static void decay_locked(void);
-
-static void list_push_locked(block_header *h) {
-    shared_list *list = &heap.lists[block_word_class(h->word)];
-    block_set(h, LISTED);
-    block_set_next(h, list->head);
-    list->head = h;
-    list->count++;
-    heap.cached += block_span(h);
-    if (++heap.list_ops >= DECAY_OPS) decay_locked();
+/* Give bytes back to the allocator; false when it had no index node for them (they stay the
+ * heap's). */
+static bool give_bytes(void *bytes, size_t size) {
+    if (gomem_free(heap_allocator(), bytes, size) != GOMEM_OK) return false;
+    atomic_fetch_sub_explicit(&heap.held, size, memory_order_relaxed);
+    return true;
 }
 
-/* The most recently listed block of class c, taken off its list, or NULL when the list is empty. */
-static block_header *list_pop_locked(unsigned c) {
-    shared_list *list = &heap.lists[c];
-    block_header *h = list->head;
-    if (h != NULL) {
-        list->head = block_next(h);
-        if (--list->count < list->low) list->low = list->count;
-        heap.cached -= block_span(h);
-        heap.list_ops++;
-    }
-    return h;
-}
-
-/* Give a block the heap owns to the allocator's index, where it merges with its free neighbours.
- * Only a missing index node can fail; the block then stays allocated (leaked, never handed out
- * twice). */
-static void give_to_index_locked(block_header *h) {
+void gomem_heap_give_to_index(block_header *h) {
     size_t span = block_span(h);
     block_set(h, FREED);
-    if (gomem_free(heap.allocator, h, span) != GOMEM_OK) block_set(h, LIVE);
+    /* Only a missing index node can fail; the block then stays allocated (leaked, never handed
+     * out twice). */
+    if (!give_bytes(h, span)) block_set(h, LIVE);
 }
 
-/* Every class gives back the blocks it kept unused since the last decay. */
-static void decay_locked(void) {
-    for (unsigned c = 0; c < CLASS_COUNT; c++) {
-        shared_list *list = &heap.lists[c];
-        for (uint32_t unused = list->low; unused > 0; unused--)
-            give_to_index_locked(list_pop_locked(c));
-        list->low = list->count;
-    }
-    heap.list_ops = 0; /* the pops above are the decay's, not the program's */
+size_t gomem_heap_held_bytes(void) {
+    return atomic_load_explicit(&heap.held, memory_order_relaxed);
 }
 
-/* Give every kept block of the shared lists (and, with thread caches, of the calling thread's
- * cache) to the index. false when there was none. */
-static bool give_back_kept_locked(void) {
-    bool any = heap.cached != 0;
-    for (unsigned c = 0; c < CLASS_COUNT; c++) {
-        for (block_header *h; (h = list_pop_locked(c)) != NULL;) give_to_index_locked(h);
-        heap.lists[c].low = 0;
-    }
+/* Before the heap grows for `size` bytes, the kept blocks go back to the index: they may be what
+ * splits its holes. Without thread caches, whenever there are any (the lists are small). With
+ * them, only when the kept blocks could hold the request and are at least 1/16 of the heap:
+ * each costs an index operation, so after a give-back they must add up that far again first
+ * (giving them back at every growth sent most frees of the 8 B..64 KiB mix to the index). */
+static bool give_back_before_growth(size_t size) {
 #if GOMEM_THREADS
-    for (block_header *h = gomem_thread_cache_take_all(); h != NULL;) {
-        block_header *next = block_next(h);
-        give_to_index_locked(h);
-        h = next;
-        any = true;
-    }
+    size_t kept = gomem_lists_bytes();
+    if (gomem_thread_cache.state == CACHE_ACTIVE) kept += cache_bytes(&gomem_thread_cache);
+    if (kept < size || kept < gomem_heap_held_bytes() >> 4) return false;
+    bool any = gomem_lists_give_back_all();
+    return gomem_thread_cache_give_all(gomem_heap_give_to_index) || any;
+#else
+    (void)size;
+    return gomem_lists_give_back_all();
 #endif
-    return any;
 }
 
-/* `size` bytes from the allocator, in the space the heap has if possible: when only growth would
- * hold them, the kept blocks go back to the index first (they may be what splits the holes). */
-static uint8_t *take_any_locked(gomem_allocator *allocator, size_t size) {
+/* `size` bytes from the allocator, in the space the heap has if possible (giving the kept blocks
+ * back first when `may_give_back` and that is worth it). */
+static uint8_t *take_any(gomem_allocator *allocator, size_t size, bool may_give_back) {
     if (size <= GOMEM_DEFAULT_MAX_BLOCK) { /* larger ones get a region of their own anyway */
         void *bytes = gomem_alloc_within(allocator, size);
         if (bytes != NULL) return bytes;
-        if (give_back_kept_locked() && (bytes = gomem_alloc_within(allocator, size)) != NULL)
+        if (may_give_back && give_back_before_growth(size) &&
+            (bytes = gomem_alloc_within(allocator, size)) != NULL)
             return bytes;
     }
     return gomem_alloc(allocator, size);
 }
 
-/* `size` bytes (a multiple of BLOCK_ALIGN) for blocks, starting where the layout puts a block.
- * Every range the heap gives back keeps that congruence, so a misplaced start only comes from
- * the beginning of an arena (or from gomem_* calls on gomem_malloc_heap()): then HEADER more
- * bytes are taken and the misplaced ones given back (a sliver no block will ever use). */
-static void *take_locked(size_t size) {
-    gomem_allocator *allocator = allocator_locked();
-    if (allocator == NULL) return NULL;
-    uint8_t *bytes = take_any_locked(allocator, size);
-    if (bytes == NULL || block_start_fits(bytes)) return bytes;
+/* `size` bytes at a block start, for `size` bytes just taken at a misplaced one: HEADER more
+ * bytes, the misplaced sliver given back. */
+static uint8_t *realign(gomem_allocator *allocator, uint8_t *bytes, size_t size) {
+    /* The kept blocks were given back already if that was worth it. */
     if (gomem_grow_in_place(allocator, bytes, size, size + HEADER) != GOMEM_OK) {
         (void)gomem_free(allocator, bytes, size); /* cannot fail: the range was just taken */
-        if ((bytes = take_any_locked(allocator, size + HEADER)) == NULL) return NULL;
+        if ((bytes = take_any(allocator, size + HEADER, false)) == NULL) return NULL;
     }
     /* Only a missing index node can fail; the sliver then stays allocated. */
     if (block_start_fits(bytes)) {
@@ -240,104 +212,107 @@ static void *take_locked(size_t size) {
     return bytes + HEADER;
 }
 
-/* Blocks spanning `span` bytes (a class span) from the allocator, side by side: `wanted`, or a
- * whole run when the block is small and the list budget allows (the extra blocks go on the list),
- * or one when memory is short. Returns the first and sets *count to how many the caller gets
- * (chained), or NULL. */
-static block_header *new_blocks_locked(size_t span, unsigned wanted, unsigned *count) {
-    size_t block = span, made = wanted;
-    if (block <= RUN_BLOCK_MAX && RUN_BYTES / block > made &&
-        heap.cached + RUN_BYTES <= GOMEM_MALLOC_CACHE_BYTES)
-        made = RUN_BYTES / block;
-    uint8_t *run = take_locked(made * block);
-    if (run == NULL && made > 1) {
-        made = wanted = 1;
-        run = take_locked(block);
-    }
-    if (run == NULL) return NULL;
-    for (size_t i = made; i-- > wanted;) { /* pushed last to first: handed out in address order */
-        block_header *h = (block_header *)(run + i * block);
-        block_set_span(h, span);
-        list_push_locked(h);
-    }
-    for (size_t i = 0; i < wanted; i++) {
-        block_header *h = (block_header *)(run + i * block);
-        block_set_span(h, span);
-        block_set(h, LISTED);
-        block_set_next(h, i + 1 < wanted ? (block_header *)(run + (i + 1) * block) : NULL);
-    }
-    *count = wanted;
-    return (block_header *)run;
+/* `size` bytes (a multiple of BLOCK_ALIGN) for blocks, starting where the layout puts a block.
+ * Every range the heap gives back keeps that congruence, so a misplaced start only comes from
+ * the beginning of an arena (or from gomem_* calls on gomem_malloc_heap()): then HEADER more
+ * bytes are taken and the misplaced ones given back (a sliver no block will ever use). */
+static void *take(size_t size, bool may_give_back) {
+    gomem_allocator *allocator = heap_allocator();
+    if (allocator == NULL) return NULL;
+    uint8_t *bytes = take_any(allocator, size, may_give_back);
+    if (bytes != NULL && !block_start_fits(bytes)) bytes = realign(allocator, bytes, size);
+    if (bytes != NULL) atomic_fetch_add_explicit(&heap.held, size, memory_order_relaxed);
+    return bytes;
 }
 
-unsigned gomem_heap_take_batch(unsigned c, unsigned want, block_header **chain, size_t *bytes) {
-    size_t span = class_span(c);
-    unsigned got = 0;
-    block_header *first = NULL, *last = NULL;
-    gomem_heap_lock();
-    for (block_header *h; got < want && (h = list_pop_locked(c)) != NULL; got++) {
-        if (last) block_set_next(last, h);
-        else first = h;
-        last = h;
+/* The caller holds a class lock, so the kept blocks cannot be given back from here. */
+void *gomem_heap_take_raw(size_t size) { return take(gomem_align_up(size, BLOCK_ALIGN), false); }
+
+void gomem_heap_give_raw(void *bytes, size_t size) {
+    (void)give_bytes(bytes, gomem_align_up(size, BLOCK_ALIGN)); /* else they stay the heap's */
+}
+
+/* Up to `wanted` blocks of class c from the allocator, stored at out[0..) in LISTED state with
+ * the one to hand out first last, made side by side. Small blocks are made a run (RUN_BYTES) at a
+ * time: the caller gets up to `wanted` of them, and the class's list keeps the rest as far as it
+ * has room. Larger ones are made at most LARGE_RUN_BYTES (or one block) at a time: a whole batch
+ * side by side needs a hole of up to 512 KiB, and the heap grew for those (the 8 B..64 KiB mix
+ * held 1.25x glibc's peak). One block only when memory is short. Returns how many the caller gets
+ * (0 on out-of-memory). */
+static unsigned new_blocks(unsigned c, unsigned wanted, block_header **out) {
+    size_t span = class_span(c), made;
+    if (span <= RUN_BLOCK_MAX) {
+        made = RUN_BYTES / span;
+        if (wanted > made) wanted = (unsigned)made;
+        size_t room = gomem_lists_room(c);
+        if (made > wanted + room) made = wanted + room;
+    } else {
+        size_t fit = LARGE_RUN_BYTES / span;
+        if (wanted > fit) wanted = fit > 0 ? (unsigned)fit : 1;
+        made = wanted;
     }
-    if (got < want) {
-        unsigned made = 0;
-        block_header *fresh = new_blocks_locked(span, want - got, &made);
-        if (fresh != NULL) {
-            if (last) block_set_next(last, fresh);
-            else first = fresh;
-            got += made;
-            last = NULL; /* the fresh chain ends in NULL already */
-        }
+    uint8_t *run = take(made * span, true);
+    if (run == NULL && made > 1) {
+        made = wanted = 1;
+        run = take(span, true);
     }
-    if (last) block_set_next(last, NULL);
-    gomem_heap_unlock();
-    *chain = first;
-    *bytes += (size_t)got * span;
+    if (run == NULL) return 0;
+    /* Every block's header first, lowest address last in out[] (handed out first) and, for the
+     * extras kept on the list, last in extras[] (handed out first from there too). */
+    block_header *extras[RUN_BYTES / BLOCK_ALIGN];
+    size_t extra_count = made - wanted;
+    for (size_t i = 0; i < made; i++) {
+        block_header *h = (block_header *)(run + i * span);
+        block_set_span(h, span);
+        block_set(h, LISTED);
+        if (i < wanted) out[wanted - 1 - i] = h;
+        else extras[made - 1 - i] = h;
+    }
+    if (extra_count != 0) {
+        unsigned kept = gomem_lists_keep(c, extras, (unsigned)extra_count);
+        /* What the list had no room for after all (another thread filled it) goes back. */
+        for (size_t i = 0; i < extra_count - kept; i++) gomem_heap_give_to_index(extras[i]);
+    }
+    return wanted;
+}
+
+unsigned gomem_heap_take_batch(unsigned c, unsigned want, block_header **out) {
+    unsigned got = gomem_lists_take(c, want, out);
+    if (got < want) got += new_blocks(c, want - got, out + got);
     return got;
 }
 
-/* Give back a block the heap owns (claimed): onto its class list while the budget allows, else
- * to the index. */
-static void release_locked(block_header *h) {
-    if (block_word_is_class(h->word) &&
-        heap.cached + block_span(h) <= GOMEM_MALLOC_CACHE_BYTES)
-        list_push_locked(h);
-    else
-        give_to_index_locked(h);
+void gomem_heap_give_batch(unsigned c, block_header *const *blocks, unsigned count) {
+    /* The newest, likelier still in the processor's caches, stay listed; the oldest go back. */
+    unsigned kept = gomem_lists_keep(c, blocks, count);
+    for (unsigned i = 0; i < count - kept; i++) gomem_heap_give_to_index(blocks[i]);
 }
 
-void gomem_heap_give_batch(block_header *chain) {
-    gomem_heap_lock();
-    while (chain != NULL) {
-        block_header *next = block_next(chain);
-        release_locked(chain);
-        chain = next;
+/* Give back a block the heap owns (claimed, any state but LIVE): onto its class list while it has
+ * room, else to the index. */
+static void release_shared(block_header *h) {
+    if (block_word_is_class(h->word)) {
+        block_set(h, LISTED);
+        gomem_heap_give_batch(block_word_class(h->word), &h, 1);
+    } else {
+        gomem_heap_give_to_index(h);
     }
-    gomem_heap_unlock();
 }
 
 /* A small block without a thread cache: from the shared list, else a new run. */
 static block_header *small_block_shared(unsigned c) {
-    gomem_heap_lock();
-    block_header *h = list_pop_locked(c);
-    if (h == NULL) {
-        unsigned made;
-        h = new_blocks_locked(class_span(c), 1, &made);
-    }
-    if (h != NULL) block_set(h, LIVE);
-    gomem_heap_unlock();
+    block_header *h = NULL;
+    if (gomem_heap_take_batch(c, 1, &h) == 0) return NULL;
+    block_set(h, LIVE);
     return h;
 }
 
 static block_header *large_block(size_t span) {
-    gomem_heap_lock();
-    block_header *h = take_locked(span);
+    block_header *h = take(span, true);
     if (h != NULL) {
         block_set_span(h, span);
         block_set(h, LIVE);
     }
-    gomem_heap_unlock();
     return h;
 }
 
@@ -370,10 +345,7 @@ void *gomem_heap_alloc_uncached(size_t n) {
 
 void gomem_heap_free_uncached(void *payload) {
     block_header *h = claim_live(payload);
-    if (h == NULL) return;
-    gomem_heap_lock();
-    release_locked(h);
-    gomem_heap_unlock();
+    if (h != NULL) release_shared(h);
 }
 
 void *gomem_heap_alloc_aligned(size_t alignment, size_t n) {
@@ -384,34 +356,27 @@ void *gomem_heap_alloc_aligned(size_t alignment, size_t n) {
      * straight back (segmented free), so the block is an ordinary one. Block starts, the slack
      * and the span are all whole multiples of BLOCK_ALIGN apart, so the layout holds. */
     size_t total = span + alignment - BLOCK_ALIGN;
-    gomem_heap_lock();
-    uint8_t *start = take_locked(total);
-    gomem_allocator *allocator = heap.allocator;
-    block_header *h = NULL;
-    if (start != NULL) {
-        uint8_t *payload = (uint8_t *)gomem_align_up((uintptr_t)start + HEADER, alignment);
-        h = (block_header *)payload - 1;
-        size_t before = (size_t)((uint8_t *)h - start);
-        size_t after = total - before - span;
-        if (before != 0 && gomem_free(allocator, start, before) != GOMEM_OK) {
-            /* No index node for the split: give it all back rather than keep a block whose
-             * header does not start its allocation. */
-            (void)gomem_free(allocator, start, total);
-            h = NULL;
-        } else {
-            /* A tail that cannot be split off stays part of the block. */
-            if (after != 0 && gomem_free(allocator, (uint8_t *)h + span, after) != GOMEM_OK)
-                span += after;
-            block_set_span(h, span);
-            block_set(h, LIVE);
-        }
+    uint8_t *start = take(total, true);
+    if (start == NULL) return NULL;
+    uint8_t *payload = (uint8_t *)gomem_align_up((uintptr_t)start + HEADER, alignment);
+    block_header *h = (block_header *)payload - 1;
+    size_t before = (size_t)((uint8_t *)h - start);
+    size_t after = total - before - span;
+    if (before != 0 && !give_bytes(start, before)) {
+        /* No index node for the split: give it all back rather than keep a block whose header
+         * does not start its allocation. */
+        (void)give_bytes(start, total);
+        return NULL;
     }
-    gomem_heap_unlock();
-    return h ? h + 1 : NULL;
+    /* A tail that cannot be split off stays part of the block. */
+    if (after != 0 && !give_bytes((uint8_t *)h + span, after)) span += after;
+    block_set_span(h, span);
+    block_set(h, LIVE);
+    return h + 1;
 }
 
 /* Give back a claimed block (state BUSY): into this thread's cache when small, else as
- * release_locked. */
+ * release_shared. */
 static void release(block_header *h) {
 #if GOMEM_THREADS
     if (block_word_is_class(h->word)) {
@@ -423,9 +388,7 @@ static void release(block_header *h) {
         }
     }
 #endif
-    gomem_heap_lock();
-    release_locked(h);
-    gomem_heap_unlock();
+    release_shared(h);
 }
 
 void gomem_heap_free_slow(void *payload) {
@@ -444,20 +407,36 @@ size_t gomem_heap_usable(void *payload) {
     return 0;
 }
 
-/* Resize a claimed block in place if possible: shrink by freeing the tail, grow by claiming the
- * bytes after the block. false when the block must move. */
-static bool resize_in_place_locked(block_header *h, size_t n) {
+/* Resize a claimed block that is not a class block in place if possible: shrink by freeing the
+ * tail, grow by claiming the bytes after the block. false when the block must move. */
+static bool resize_large_in_place(block_header *h, size_t n) {
     size_t span = block_span(h), wanted = block_span_for(n);
     if (wanted <= span) {
         size_t tail = span - wanted;
-        if (tail >= SHRINK_MIN && tail >= span / 8 &&
-            gomem_free(heap.allocator, (uint8_t *)h + wanted, tail) == GOMEM_OK)
+        if (tail >= SHRINK_MIN && tail >= span / 8 && give_bytes((uint8_t *)h + wanted, tail))
             block_set_span(h, wanted);
         return true; /* a block too little larger than asked for is kept whole */
     }
-    if (gomem_grow_in_place(heap.allocator, h, span, wanted) != GOMEM_OK) return false;
+    if (gomem_grow_in_place(heap_allocator(), h, span, wanted) != GOMEM_OK) return false;
+    atomic_fetch_add_explicit(&heap.held, wanted - span, memory_order_relaxed);
     block_set_span(h, wanted);
     return true;
+}
+
+/* Whether a class block stays where it is for a request of n bytes (false: it moves). When n
+ * fits and uses at least half of it, it stays: no lock, no copy, as in mimalloc and tcmalloc.
+ * Otherwise, with thread caches, it moves: a move costs no lock, where resizing in place would
+ * take the allocator's. Without them it is resized in place as a larger block is, when it can be
+ * (it then leaves its class): a tail freed, or free bytes after it claimed. Programs that grow
+ * their arrays by realloc, as Lua does, held 1.2x more wasm memory when every growth moved. */
+static bool resize_class_in_place(block_header *h, size_t n) {
+    size_t usable = block_usable(h);
+    if (n <= usable && n >= usable / 2) return true;
+#if GOMEM_THREADS
+    return false;
+#else
+    return resize_large_in_place(h, n);
+#endif
 }
 
 void *gomem_heap_resize(void *payload, size_t n) {
@@ -465,10 +444,9 @@ void *gomem_heap_resize(void *payload, size_t n) {
     /* Claimed while it is resized, so a concurrent free of it counts as a misuse. */
     block_header *h = claim_live(payload);
     if (h == NULL) return NULL;
-    gomem_heap_lock();
-    bool done = resize_in_place_locked(h, n);
-    gomem_heap_unlock();
-    if (done) {
+    bool in_place = block_word_is_class(h->word) ? resize_class_in_place(h, n)
+                                                 : resize_large_in_place(h, n);
+    if (in_place) {
         block_set(h, LIVE);
         return payload;
     }
@@ -484,10 +462,11 @@ void *gomem_heap_resize(void *payload, size_t n) {
 }
 
 void gomem_malloc_info_get(gomem_malloc_info *info) {
-    gomem_heap_lock();
+    gomem_allocator *allocator = atomic_load_explicit(&heap.allocator, memory_order_acquire);
     memset(info, 0, sizeof *info);
-    if (heap.allocator != NULL) gomem_allocator_stats(heap.allocator, &info->heap);
-    info->cached = heap.cached;
+    if (allocator != NULL) gomem_allocator_stats(allocator, &info->heap);
+    gomem_heap_lock();
+    info->cached = gomem_lists_bytes();
 #if GOMEM_THREADS
     info->cached += gomem_thread_caches_bytes_locked();
 #endif
@@ -496,20 +475,14 @@ void gomem_malloc_info_get(gomem_malloc_info *info) {
     gomem_heap_unlock();
 }
 
-gomem_allocator *gomem_malloc_heap(void) {
-    gomem_heap_lock();
-    gomem_allocator *allocator = allocator_locked();
-    gomem_heap_unlock();
-    return allocator;
-}
+gomem_allocator *gomem_malloc_heap(void) { return heap_allocator(); }
 
 size_t gomem_malloc_release(void) {
-    gomem_heap_lock();
-    size_t released = 0;
-    if (heap.allocator != NULL) {
-        (void)give_back_kept_locked();
-        released = gomem_trim(heap.allocator);
-    }
-    gomem_heap_unlock();
-    return released;
+    gomem_allocator *allocator = atomic_load_explicit(&heap.allocator, memory_order_acquire);
+    if (allocator == NULL) return 0;
+    (void)gomem_lists_give_back_all();
+#if GOMEM_THREADS
+    (void)gomem_thread_cache_give_all(gomem_heap_give_to_index);
+#endif
+    return gomem_trim(allocator);
 }

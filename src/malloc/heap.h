@@ -79,17 +79,32 @@ void gomem_heap_free_uncached(void *block);
 /* Usable bytes of a live block; 0 (and a counted misuse) for anything else. */
 size_t gomem_heap_usable(void *block);
 
-/* For the thread caches: the heap lock (the shared lists and counters; not reentrant). */
+/* The heap lock: the first use, the misuse counters and the list of thread caches (not
+ * reentrant; see heap.c for the lock order). */
 void gomem_heap_lock(void);
 void gomem_heap_unlock(void);
 
 /* For the thread caches: up to `want` (>= 1) blocks of class c, from the shared list or a new
- * run, chained through block_next and ending in NULL, in state LISTED; their bytes (headers
- * included) are added to *bytes. Returns how many (0 on out-of-memory). Takes the heap lock. */
-unsigned gomem_heap_take_batch(unsigned c, unsigned want, block_header **chain, size_t *bytes);
+ * run, in state LISTED, stored at out[0..) with the one to hand out first last. Returns how many
+ * (0 on out-of-memory). Takes the class's lock and, for a new run, the allocator's. */
+unsigned gomem_heap_take_batch(unsigned c, unsigned want, block_header **out);
 
-/* For the thread caches: take back a NULL-terminated chain of LISTED blocks onto the shared
- * lists, or to the allocator beyond their budget. Takes the heap lock. */
-void gomem_heap_give_batch(block_header *chain);
+/* For the thread caches: take back `count` LISTED blocks of class c, oldest first, onto the
+ * shared list, the oldest to the allocator beyond its room or budget. Reads no block that stays
+ * listed. Takes the class's lock and the allocator's. */
+void gomem_heap_give_batch(unsigned c, block_header *const *blocks, unsigned count);
+
+/* Give a block the heap owns (not LIVE) to the allocator's index, where it merges with its free
+ * neighbours; when no index node can be had it stays allocated (leaked, never handed out
+ * twice). Takes the allocator's lock. */
+void gomem_heap_give_to_index(block_header *h);
+
+/* For the shared lists' own arrays: `size` bytes from the allocator (8-byte aligned), or NULL;
+ * and giving them back with the same size. */
+void *gomem_heap_take_raw(size_t size);
+void gomem_heap_give_raw(void *bytes, size_t size);
+
+/* Bytes the heap holds from the allocator (blocks live and kept, the lists' arrays). */
+size_t gomem_heap_held_bytes(void);
 
 #endif /* GOMEM_MALLOC_HEAP_H */

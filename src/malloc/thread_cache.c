@@ -4,6 +4,7 @@
  * thread exits, and the list of active caches that gomem_malloc_info reads.
  */
 #include <pthread.h>
+#include <string.h>
 
 #include "heap.h"
 #include "thread_cache.h"
@@ -16,6 +17,21 @@ static bool exit_key_made;
 
 /* Active caches, for the totals of gomem_malloc_info; guarded by the heap lock. */
 static thread_cache *active;
+
+/* Blocks of class c one cache may keep: CACHE_CLASS_BYTES' worth, 8 to 256 of them (a batch is
+ * half of it: fewer than 4 made the largest classes move a batch every other operation). */
+static uint32_t class_limit(unsigned c) {
+    size_t blocks = CACHE_CLASS_BYTES / class_span(c);
+    return blocks < 8 ? 8 : blocks > 256 ? 256 : (uint32_t)blocks;
+}
+
+/* Bytes of a cache's slots, every class's together: metadata pages of their own, outside the
+ * heap's arenas (so a thread's cache never keeps an arena from being released). */
+static size_t storage_bytes(void) {
+    size_t slots = 0;
+    for (unsigned c = 0; c < CLASS_COUNT; c++) slots += class_limit(c);
+    return slots * sizeof(block_header *);
+}
 
 static void give_back(thread_cache *cache, bool all);
 
@@ -30,28 +46,33 @@ static void thread_exits(void *value) {
     if (cache->next) cache->next->prev = cache->prev;
     gomem_heap_unlock();
     cache->state = CACHE_GONE;
+    for (unsigned c = 0; c < CLASS_COUNT; c++) cache->classes[c].limit = 0;
+    gomem_meta_free(cache->storage, storage_bytes());
+    cache->storage = NULL;
 }
 
 static void make_exit_key(void) { exit_key_made = pthread_key_create(&exit_key, thread_exits) == 0; }
-
-/* Blocks of class c one cache may keep: CACHE_CLASS_BYTES' worth, 4 to 256 of them. */
-static uint32_t class_limit(unsigned c) {
-    size_t blocks = CACHE_CLASS_BYTES / class_span(c);
-    return blocks < 4 ? 4 : blocks > 256 ? 256 : (uint32_t)blocks;
-}
 
 thread_cache *gomem_thread_cache_start(void) {
     thread_cache *cache = &gomem_thread_cache;
     if (cache->state != CACHE_NEW) return NULL; /* gone, or being set up (a nested call) */
     cache->state = CACHE_SETTING_UP;
-    /* Both calls may allocate (glibc's key table): nested calls see SETTING_UP and take the
-     * shared lists. */
+    /* These calls may allocate (glibc's key table, the slots): nested calls see SETTING_UP and
+     * take the shared lists. */
     (void)pthread_once(&exit_key_once, make_exit_key);
-    if (!exit_key_made || pthread_setspecific(exit_key, cache) != 0) {
-        cache->state = CACHE_GONE; /* no way to give it back at exit: do without */
+    cache->storage = exit_key_made ? gomem_meta_alloc(storage_bytes()) : NULL;
+    if (cache->storage == NULL || pthread_setspecific(exit_key, cache) != 0) {
+        if (cache->storage != NULL) gomem_meta_free(cache->storage, storage_bytes());
+        cache->storage = NULL;
+        cache->state = CACHE_GONE; /* no way to give it back at exit, or no room: do without */
         return NULL;
     }
-    for (unsigned c = 0; c < CLASS_COUNT; c++) cache->classes[c].limit = class_limit(c);
+    block_header **next_slots = cache->storage;
+    for (unsigned c = 0; c < CLASS_COUNT; c++) {
+        cache->classes[c].slots = next_slots;
+        cache->classes[c].limit = class_limit(c);
+        next_slots += cache->classes[c].limit;
+    }
     gomem_heap_lock();
     cache->next = active;
     cache->prev = NULL;
@@ -67,49 +88,34 @@ static void decay(thread_cache *cache);
 block_header *gomem_thread_cache_refill(thread_cache *cache, unsigned c) {
     if (++cache->batches >= DECAY_BATCHES) decay(cache);
     cache_class *list = &cache->classes[c];
-    block_header *chain = NULL;
-    size_t bytes = 0;
-    unsigned got = gomem_heap_take_batch(c, list->limit / 2 ? list->limit / 2 : 1, &chain, &bytes);
+    /* The class is empty: the batch fills the bottom of its stack. */
+    unsigned got = gomem_heap_take_batch(c, list->limit / 2 ? list->limit / 2 : 1, list->slots);
     if (got == 0) return NULL;
-    block_header *first = chain;
-    list->head = block_next(first);
     list->count = got - 1;
-    cache_account(cache, cache_bytes(cache) + bytes - class_span(c));
-    return first;
+    cache_account(cache, cache_bytes(cache) + (size_t)(got - 1) * class_span(c));
+    return list->slots[got - 1];
 }
 
-/* Unlink up to `count` blocks from the top of class c's stack as a chain (its last block in
- * *tail when tail is not NULL). */
-static block_header *take_from(thread_cache *cache, cache_class *list, uint32_t count,
-                               block_header **tail) {
-    block_header *chain = list->head, *last = NULL;
-    size_t bytes = 0;
-    for (uint32_t i = 0; i < count && list->head != NULL; i++) {
-        last = list->head;
-        bytes += block_span(last);
-        list->head = block_next(last);
-        list->count--;
-    }
+/* Give the `count` oldest blocks of a class (the bottom of its stack) to the shared lists. */
+static void give_oldest(thread_cache *cache, unsigned c, uint32_t count) {
+    cache_class *list = &cache->classes[c];
+    if (count == 0) return;
+    gomem_heap_give_batch(c, list->slots, count);
+    list->count -= count;
+    memmove(list->slots, list->slots + count, list->count * sizeof list->slots[0]);
     if (list->low > list->count) list->low = list->count;
-    if (tail != NULL) *tail = last;
-    if (last == NULL) return NULL;
-    block_set_next(last, NULL);
-    cache_account(cache, cache_bytes(cache) - bytes);
-    return chain;
+    cache_account(cache, cache_bytes(cache) - (size_t)count * class_span(c));
 }
 
 void gomem_thread_cache_push_spilling(thread_cache *cache, unsigned c, block_header *h) {
     if (++cache->batches >= DECAY_BATCHES) decay(cache);
     cache_class *list = &cache->classes[c];
-    if (!thread_cache_has_room(cache, c) && list->count > 0)
-        /* Half of the class (at least one block): the rest stays for the next allocations. */
-        gomem_heap_give_batch(take_from(cache, list, list->count > 1 ? list->count / 2 : 1, NULL));
-    if (thread_cache_has_room(cache, c)) {
+    /* Half of the class (at least one block): the newer half stays for the next allocations. */
+    if (!thread_cache_has_room(cache, c)) give_oldest(cache, c, (list->count + 1) / 2);
+    if (thread_cache_has_room(cache, c)) /* else the other classes fill the cache */
         thread_cache_push(cache, c, h);
-    } else { /* the other classes fill the cache: this block goes to the shared lists */
-        block_set_next(h, NULL);
-        gomem_heap_give_batch(h);
-    }
+    else
+        gomem_heap_give_batch(c, &h, 1);
 }
 
 /* Each class gives back to the shared lists what it kept unused since the last decay, or, when
@@ -117,8 +123,7 @@ void gomem_thread_cache_push_spilling(thread_cache *cache, unsigned c, block_hea
 static void give_back(thread_cache *cache, bool all) {
     for (unsigned c = 0; c < CLASS_COUNT; c++) {
         cache_class *list = &cache->classes[c];
-        uint32_t count = all ? list->count : list->low;
-        if (count != 0) gomem_heap_give_batch(take_from(cache, list, count, NULL));
+        give_oldest(cache, c, all ? list->count : list->low);
         list->low = list->count;
     }
 }
@@ -128,19 +133,18 @@ static void decay(thread_cache *cache) {
     give_back(cache, false);
 }
 
-block_header *gomem_thread_cache_take_all(void) {
+bool gomem_thread_cache_give_all(void (*give)(block_header *h)) {
     thread_cache *cache = &gomem_thread_cache;
-    if (cache->state != CACHE_ACTIVE) return NULL;
-    block_header *all = NULL;
+    if (cache->state != CACHE_ACTIVE) return false;
+    bool any = false;
     for (unsigned c = 0; c < CLASS_COUNT; c++) {
         cache_class *list = &cache->classes[c];
-        block_header *last, *chain = take_from(cache, list, list->count, &last);
-        list->low = 0;
-        if (chain == NULL) continue;
-        block_set_next(last, all);
-        all = chain;
+        for (uint32_t i = 0; i < list->count; i++) give(list->slots[i]);
+        any |= list->count != 0;
+        list->count = list->low = 0;
     }
-    return all;
+    cache_account(cache, 0);
+    return any;
 }
 
 size_t gomem_thread_caches_bytes_locked(void) {

@@ -151,13 +151,13 @@ static size_t pick_size(stream *s) {
     uint16_t v = next_u16(s);
     switch (next_u8(s) % 8) {
     case 0: return 0;
-    case 1: return (size_t)1 << (v % 15u); /* powers of two, class edges */
+    case 1: return (size_t)1 << (v % 18u); /* powers of two, class edges */
     case 2: { /* around them: 8 below to 7 above */
-        size_t edge = (size_t)1 << (v % 15u), delta = (size_t)(v >> 12);
+        size_t edge = (size_t)1 << (v % 18u), delta = (size_t)(v >> 12);
         return edge + delta >= 8 ? edge + delta - 8 : delta;
     }
     case 3: return GOMEM_MALLOC_SMALL_MAX - 2 + v % 5u;
-    case 4: return 16384u + v; /* above the classes: the allocator's index */
+    case 4: return GOMEM_MALLOC_SMALL_MAX + 1u + v; /* above the classes: the allocator's index */
     default: return v % 512u + 1u;
     }
 }

@@ -119,6 +119,9 @@ static void test_realloc(void) {
 
 /* The header in front of every block (gomem_malloc.h). */
 #define HEADER_BYTES 8
+/* A request beyond the size classes: its block comes from the allocator's index and goes back
+ * there when freed. */
+#define LARGE (GOMEM_MALLOC_SMALL_MAX + 4000)
 
 /* Two large blocks back to back; once the second is freed the first grows into its place. */
 static void test_realloc_in_place(void) {
@@ -128,8 +131,8 @@ static void test_realloc_in_place(void) {
     unsigned char *a = NULL, *b = NULL, *spare[8];
     size_t spares = 0;
     while (spares < 8) {
-        a = malloc(20000);
-        b = malloc(20000);
+        a = malloc(LARGE);
+        b = malloc(LARGE);
         CHECK(a != NULL && b != NULL);
         if (a == NULL || b == NULL) return;
         if (b == a + malloc_usable_size(a) + HEADER_BYTES) break;
@@ -138,13 +141,13 @@ static void test_realloc_in_place(void) {
     }
     CHECK(b == a + malloc_usable_size(a) + HEADER_BYTES);
     for (size_t i = 0; i < spares; i++) free(spare[i]);
-    memset(a, 7, 20000);
+    memset(a, 7, LARGE);
     free(b);
-    unsigned char *grown = realloc(a, 30000);
+    unsigned char *grown = realloc(a, LARGE + LARGE / 2);
     CHECK(grown == a);
     size_t sevens = 0;
-    for (size_t i = 0; grown && i < 20000; i++) sevens += grown[i] == 7;
-    CHECK_EQ(sevens, 20000);
+    for (size_t i = 0; grown && i < LARGE; i++) sevens += grown[i] == 7;
+    CHECK_EQ(sevens, LARGE);
     free(grown);
     CHECK(heap_ok());
 }
@@ -205,7 +208,7 @@ static void test_misuse(void) {
     free(opaque(p_at)); /* double free of a listed small block */
     CHECK_EQ(info().misuses, freed_once.misuses + 1);
     CHECK_EQ(info().last_misuse, GOMEM_ERR_DOUBLE_FREE);
-    unsigned char *big = malloc(100000);
+    unsigned char *big = malloc(LARGE);
     uintptr_t big_at = (uintptr_t)big;
     free(big);
     free(opaque(big_at)); /* double free of a block given back to the index */

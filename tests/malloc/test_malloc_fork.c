@@ -52,7 +52,7 @@ static size_t hammer_size(test_rng *rng) {
     size_t pick = test_rng_range(rng, 0, 99);
     if (pick < 75) return test_rng_range(rng, 16, 300);
     if (pick < 95) return test_rng_range(rng, 301, GOMEM_MALLOC_SMALL_MAX);
-    return test_rng_range(rng, GOMEM_MALLOC_SMALL_MAX + 1, 200000);
+    return test_rng_range(rng, GOMEM_MALLOC_SMALL_MAX + 1, GOMEM_MALLOC_SMALL_MAX + 200000);
 }
 
 static void *hammer(void *argument) {
@@ -142,7 +142,7 @@ static int child_work(unsigned seed) {
     unsigned char *blocks[N];
     size_t sizes[N];
     for (size_t i = 0; i < N; i++) {
-        sizes[i] = i % 10 == 9 ? test_rng_range(&rng, GOMEM_MALLOC_SMALL_MAX + 1, 150000)
+        sizes[i] = i % 10 == 9 ? test_rng_range(&rng, GOMEM_MALLOC_SMALL_MAX + 1, GOMEM_MALLOC_SMALL_MAX + 150000)
                                : test_rng_range(&rng, 1, i % 3 ? 256 : 8192);
         if (i % 25 == 0) {
             void *aligned = NULL;

@@ -110,7 +110,7 @@ static size_t random_size(test_rng *rng) {
     size_t pick = test_rng_range(rng, 0, 99);
     if (pick < 70) return test_rng_range(rng, 1, 256);
     if (pick < 90) return test_rng_range(rng, 257, GOMEM_MALLOC_SMALL_MAX);
-    return test_rng_range(rng, GOMEM_MALLOC_SMALL_MAX + 1, 100000);
+    return test_rng_range(rng, GOMEM_MALLOC_SMALL_MAX + 1, GOMEM_MALLOC_SMALL_MAX + 100000);
 }
 
 /* ---- a spin barrier (sched_yield, so it also progresses under valgrind's one-at-a-time threads)
@@ -421,7 +421,7 @@ static void test_double_free_race(void) {
         /* Every 4th round the blocks are large: they go back to the index, not to a cache. */
         bool large = round % 4 == 3;
         for (size_t i = 0; i < BATCH; i++) {
-            race_sizes[i] = large ? test_rng_range(&rng, GOMEM_MALLOC_SMALL_MAX + 1, 70000)
+            race_sizes[i] = large ? test_rng_range(&rng, GOMEM_MALLOC_SMALL_MAX + 1, GOMEM_MALLOC_SMALL_MAX + 50000)
                                   : test_rng_range(&rng, 1, i % 4 ? 256 : 4096);
             race_blocks[i] = t_alloc(race_sizes[i]);
             if (race_blocks[i] == NULL) { /* both racers would free NULL: give up */

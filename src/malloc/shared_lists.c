@@ -1,0 +1,181 @@
+/*
+ * shared_lists.c - the heap's per-class lists of kept free blocks (see shared_lists.h).
+ */
+#include "shared_lists.h"
+
+#include <stdatomic.h>
+
+#include "heap.h"
+
+/* Most blocks one class's list keeps (its slots: 64 KiB at most). */
+#define SHARED_CLASS_MAX 8192u
+/* Slots a class's list starts with, when it first keeps a block; it doubles as it fills. */
+#define SHARED_CLASS_FIRST 64u
+/* Kept blocks that no allocation needed for DECAY_OPS list operations go back to the index: a
+ * kept block splits the free space around it, and the space it splits is what the heap's growth
+ * is measured by (gomem_malloc's stress program held 1.5x its live bytes in WASI with every
+ * freed block kept up to the budget, 1.3x with none kept). Counted over all classes, so a class
+ * the program stopped using gives its blocks back too.
+ *
+ * The budget is the larger of GOMEM_MALLOC_CACHE_BYTES and the heap's bytes >> BUDGET_SHIFT.
+ *
+ * Behind thread caches the lists see batches, not every free, and serve every thread's churn: a
+ * larger budget and a longer period (at 16,384 most frees of the 8 B..64 KiB mix went to the
+ * index and back). Without them they see every malloc and free, and are tuned for the memory a
+ * single-threaded program holds (the real programs in wasm). */
+#if GOMEM_THREADS
+#define DECAY_OPS 262144u
+#define BUDGET_SHIFT 4u
+#else
+#define DECAY_OPS 16384u
+#define BUDGET_SHIFT (sizeof(size_t) * 8 - 1) /* the fixed minimum, in practice */
+#endif
+
+/* A class's kept blocks, addresses oldest first. Aligned to a cache line, so two threads working
+ * on neighbouring classes do not share one. */
+typedef struct shared_list {
+    _Alignas(64) gomem_lock lock;
+    block_header **slots; /* NULL until the class first keeps a block */
+    uint32_t count;
+    uint32_t capacity;
+    uint32_t low; /* the fewest blocks the list held since the last decay: unused all along */
+} shared_list;
+
+static shared_list lists[CLASS_COUNT];
+static _Atomic size_t kept_bytes;
+static _Atomic uint32_t list_ops; /* blocks taken and kept since the last decay */
+
+static void decay(void);
+
+/* Count list operations, and decay every DECAY_OPS of them. */
+static void count_ops(uint32_t ops) {
+    if (atomic_fetch_add_explicit(&list_ops, ops, memory_order_relaxed) + ops < DECAY_OPS) return;
+    /* One of the threads that crossed the mark decays; the others see a small count. */
+    if (atomic_exchange_explicit(&list_ops, 0, memory_order_relaxed) >= DECAY_OPS) decay();
+}
+
+/* How many more blocks of class c the budget allows. */
+static uint32_t budget_room(unsigned c) {
+    size_t budget = gomem_heap_held_bytes() >> BUDGET_SHIFT;
+    if (budget < GOMEM_MALLOC_CACHE_BYTES) budget = GOMEM_MALLOC_CACHE_BYTES;
+    size_t kept = atomic_load_explicit(&kept_bytes, memory_order_relaxed);
+    if (kept >= budget) return 0;
+    size_t blocks = (budget - kept) / class_span(c);
+    return blocks < SHARED_CLASS_MAX ? (uint32_t)blocks : SHARED_CLASS_MAX;
+}
+
+/* Give a list's slots back to the heap; the caller holds the class's lock. */
+static void free_slots_locked(shared_list *list) {
+    gomem_heap_give_raw(list->slots, list->capacity * sizeof *list->slots);
+    atomic_fetch_sub_explicit(&kept_bytes, list->capacity * sizeof *list->slots,
+                              memory_order_relaxed);
+    list->slots = NULL;
+    list->capacity = 0;
+}
+
+/* Room in the list's slots for `more` blocks, growing them (doubling) when they are short and
+ * memory allows; returns how many fit. The caller holds the class's lock. */
+static uint32_t slots_room_locked(shared_list *list, uint32_t more) {
+    uint32_t needed = list->count + more;
+    if (needed > SHARED_CLASS_MAX) needed = SHARED_CLASS_MAX;
+    if (needed > list->capacity) {
+        uint32_t capacity = list->capacity ? list->capacity : SHARED_CLASS_FIRST;
+        while (capacity < needed) capacity *= 2;
+        if (capacity > SHARED_CLASS_MAX) capacity = SHARED_CLASS_MAX;
+        block_header **slots = gomem_heap_take_raw(capacity * sizeof *slots);
+        if (slots != NULL) {
+            atomic_fetch_add_explicit(&kept_bytes, capacity * sizeof *slots, memory_order_relaxed);
+            if (list->slots != NULL) {
+                memcpy(slots, list->slots, list->count * sizeof *slots);
+                free_slots_locked(list);
+            }
+            list->slots = slots;
+            list->capacity = capacity;
+        }
+    }
+    return list->capacity - list->count;
+}
+
+unsigned gomem_lists_take(unsigned c, unsigned want, block_header **out) {
+    shared_list *list = &lists[c];
+    gomem_lock_acquire(&list->lock);
+    unsigned got = list->count < want ? list->count : want;
+    list->count -= got;
+    memcpy(out, list->slots + list->count, got * sizeof *out);
+    if (list->count < list->low) list->low = list->count;
+    gomem_lock_release(&list->lock);
+    if (got != 0) {
+        atomic_fetch_sub_explicit(&kept_bytes, got * class_span(c), memory_order_relaxed);
+        count_ops(got);
+    }
+    return got;
+}
+
+unsigned gomem_lists_keep(unsigned c, block_header *const *blocks, unsigned count) {
+    shared_list *list = &lists[c];
+    uint32_t allowed = budget_room(c);
+    if (allowed > count) allowed = count;
+    if (allowed == 0) return 0;
+    gomem_lock_acquire(&list->lock);
+    uint32_t room = slots_room_locked(list, allowed);
+    unsigned kept = allowed < room ? allowed : room;
+    memcpy(list->slots + list->count, blocks + (count - kept), kept * sizeof *blocks);
+    list->count += kept;
+    gomem_lock_release(&list->lock);
+    if (kept != 0) {
+        atomic_fetch_add_explicit(&kept_bytes, kept * class_span(c), memory_order_relaxed);
+        count_ops(kept);
+    }
+    return kept;
+}
+
+unsigned gomem_lists_room(unsigned c) {
+    uint32_t room = budget_room(c), free_slots = SHARED_CLASS_MAX - lists[c].count; /* racy */
+    return room < free_slots ? room : free_slots;
+}
+
+/* Give the `count` oldest blocks of a list to the index; the caller holds the class's lock. */
+static void give_oldest_locked(unsigned c, uint32_t count) {
+    shared_list *list = &lists[c];
+    if (count == 0) return;
+    for (uint32_t i = 0; i < count; i++) gomem_heap_give_to_index(list->slots[i]);
+    list->count -= count;
+    memmove(list->slots, list->slots + count, list->count * sizeof *list->slots);
+    if (list->count < list->low) list->low = list->count;
+    atomic_fetch_sub_explicit(&kept_bytes, count * class_span(c), memory_order_relaxed);
+}
+
+/* Every class gives back the blocks it kept unused since the last decay. */
+static void decay(void) {
+    for (unsigned c = 0; c < CLASS_COUNT; c++) {
+        shared_list *list = &lists[c];
+        gomem_lock_acquire(&list->lock);
+        give_oldest_locked(c, list->low);
+        list->low = list->count;
+        gomem_lock_release(&list->lock);
+    }
+}
+
+bool gomem_lists_give_back_all(void) {
+    bool any = false;
+    for (unsigned c = 0; c < CLASS_COUNT; c++) {
+        shared_list *list = &lists[c];
+        gomem_lock_acquire(&list->lock);
+        any |= list->count != 0;
+        give_oldest_locked(c, list->count);
+        list->low = 0;
+        if (list->slots != NULL) free_slots_locked(list);
+        gomem_lock_release(&list->lock);
+    }
+    return any;
+}
+
+size_t gomem_lists_bytes(void) { return atomic_load_explicit(&kept_bytes, memory_order_relaxed); }
+
+void gomem_lists_hold_all(void) {
+    for (unsigned c = 0; c < CLASS_COUNT; c++) gomem_lock_acquire(&lists[c].lock);
+}
+
+void gomem_lists_release_all(void) {
+    for (unsigned c = CLASS_COUNT; c-- > 0;) gomem_lock_release(&lists[c].lock);
+}
