@@ -11,14 +11,16 @@
  * How blocks are kept: every block has an 8-byte header just before it (its size or size class
  * and a check word), so free needs no size; blocks are aligned to _Alignof(max_align_t) and lie
  * back to back, each header in the 8 bytes before an aligned address. Small blocks (up to
- * GOMEM_MALLOC_SMALL_MAX bytes) are rounded to one of a few dozen size classes. A freed small
- * block goes into the freeing thread's cache (with GOMEM_THREADS; bounded per thread) or onto a
- * shared per-class list (up to GOMEM_MALLOC_CACHE_BYTES in all), for reuse without touching the
- * index; blocks a cache or list kept unused for a while go back to the index, and all of them do
- * before the heap would grow, since kept blocks split the free space around them. Everything else
- * goes straight back to the allocator's free-block index, merging with its neighbours. realloc
- * shrinks in place by freeing the tail (segmented free) and grows in place when the bytes after
- * the block are free.
+ * GOMEM_MALLOC_SMALL_MAX bytes) are rounded to one of 88 size classes (96 in Emscripten). A freed
+ * small block goes into the freeing thread's cache (with GOMEM_THREADS; bounded per thread) or
+ * onto a shared per-class list (up to GOMEM_MALLOC_CACHE_BYTES in all, or 1/16 of the heap behind
+ * thread caches), for reuse without touching the index; blocks a cache or list kept unused for a
+ * while go back to the index, and kept blocks go back before the heap would grow, since they
+ * split the free space around them. Everything else goes straight back to the allocator's
+ * free-block index, merging with its neighbours. realloc keeps a small block where it is while
+ * the new size uses at least half of it; otherwise, and for larger blocks, it shrinks in place by
+ * freeing the tail (segmented free) and grows in place when the bytes after the block are free,
+ * except that with GOMEM_THREADS a small block moves instead (through the caches, no lock).
  *
  * Misuse never corrupts the heap: free or realloc of a pointer malloc did not hand out (foreign),
  * or of a block freed already (double free), is ignored and counted (gomem_malloc_info), as is
@@ -47,17 +49,17 @@ extern "C" {
 #pragma GCC visibility push(default)
 #endif
 
-/* Largest request served from the size-class lists: a block of 64 KiB with its 8-byte header. */
+/* Largest request served from the size classes: a block of 128 KiB with its 8-byte header. */
 #define GOMEM_MALLOC_SMALL_MAX ((size_t)131072 - 8)
-/* Most bytes the size-class lists keep for reuse, in all; above it freed blocks go back to the
- * index at once. */
+/* Most bytes the shared size-class lists keep for reuse, in all, or 1/16 of the heap when that is
+ * more and there are thread caches; above it freed blocks go back to the index at once. */
 #define GOMEM_MALLOC_CACHE_BYTES ((size_t)1 << 20)
 
 typedef struct gomem_malloc_info {
     gomem_stats heap;            /* the process allocator's statistics; its live bytes include
                                     the block headers and the blocks kept on the lists */
     size_t cached;               /* bytes of freed blocks kept on the lists and in the threads'
-                                    caches, headers included */
+                                    caches, headers included, and of the lists' own arrays */
     size_t misuses;              /* foreign or double frees (and usable-size queries) ignored */
     gomem_status last_misuse;    /* GOMEM_ERR_FOREIGN_POINTER or GOMEM_ERR_DOUBLE_FREE; GOMEM_OK
                                     when there was none */

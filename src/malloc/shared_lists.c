@@ -100,14 +100,16 @@ unsigned gomem_lists_take(unsigned c, unsigned want, block_header **out) {
     shared_list *list = &lists[c];
     gomem_lock_acquire(&list->lock);
     unsigned got = list->count < want ? list->count : want;
+    if (got == 0) { /* slots may be NULL: no memcpy from them */
+        gomem_lock_release(&list->lock);
+        return 0;
+    }
     list->count -= got;
     memcpy(out, list->slots + list->count, got * sizeof *out);
     if (list->count < list->low) list->low = list->count;
     gomem_lock_release(&list->lock);
-    if (got != 0) {
-        atomic_fetch_sub_explicit(&kept_bytes, got * class_span(c), memory_order_relaxed);
-        count_ops(got);
-    }
+    atomic_fetch_sub_explicit(&kept_bytes, got * class_span(c), memory_order_relaxed);
+    count_ops(got);
     return got;
 }
 
@@ -119,18 +121,24 @@ unsigned gomem_lists_keep(unsigned c, block_header *const *blocks, unsigned coun
     gomem_lock_acquire(&list->lock);
     uint32_t room = slots_room_locked(list, allowed);
     unsigned kept = allowed < room ? allowed : room;
+    if (kept == 0) { /* no memory for slots: they may be NULL */
+        gomem_lock_release(&list->lock);
+        return 0;
+    }
     memcpy(list->slots + list->count, blocks + (count - kept), kept * sizeof *blocks);
     list->count += kept;
     gomem_lock_release(&list->lock);
-    if (kept != 0) {
-        atomic_fetch_add_explicit(&kept_bytes, kept * class_span(c), memory_order_relaxed);
-        count_ops(kept);
-    }
+    atomic_fetch_add_explicit(&kept_bytes, kept * class_span(c), memory_order_relaxed);
+    count_ops(kept);
     return kept;
 }
 
 unsigned gomem_lists_room(unsigned c) {
-    uint32_t room = budget_room(c), free_slots = SHARED_CLASS_MAX - lists[c].count; /* racy */
+    shared_list *list = &lists[c];
+    gomem_lock_acquire(&list->lock);
+    uint32_t free_slots = SHARED_CLASS_MAX - list->count;
+    gomem_lock_release(&list->lock);
+    uint32_t room = budget_room(c);
     return room < free_slots ? room : free_slots;
 }
 

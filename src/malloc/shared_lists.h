@@ -9,10 +9,11 @@
  * an array of block addresses, oldest first: a batch moves by copying addresses, reading no
  * block.
  *
- * How much is kept: at most GOMEM_MALLOC_CACHE_BYTES or 1/16 of the bytes the heap holds,
- * whichever is more (so a large heap keeps enough to serve its churn, a small one stays small),
- * and per class at most SHARED_CLASS_MAX blocks. Blocks a class kept unused over DECAY_OPS list
- * operations of the whole heap go back to the index, where they merge with their neighbours.
+ * How much is kept: behind thread caches, at most GOMEM_MALLOC_CACHE_BYTES or 1/16 of the bytes
+ * the heap holds, whichever is more (a large heap keeps enough to serve its churn, a small one
+ * stays small); without them, GOMEM_MALLOC_CACHE_BYTES. Per class at most SHARED_CLASS_MAX
+ * blocks. Blocks a class kept unused over DECAY_OPS list operations of the whole heap go back to
+ * the index, where they merge with their neighbours (shared_lists.c has the figures).
  *
  * Lock order: a class lock, then the heap lock, then the allocator's, then the page source's; a
  * class lock is never taken while another is held (decay takes them one at a time), except by
@@ -32,7 +33,8 @@ unsigned gomem_lists_take(unsigned c, unsigned want, block_header **out);
  * left to the caller. Reads no block. Takes the class's lock; O(count). */
 unsigned gomem_lists_keep(unsigned c, block_header *const *blocks, unsigned count);
 
-/* How many blocks of class c the list would keep now (a hint: other threads may change it). */
+/* How many blocks of class c the list would keep now (a hint: other threads may change it).
+ * Takes the class's lock. */
 unsigned gomem_lists_room(unsigned c);
 
 /* Give every kept block to the index, and the lists' arrays back to the heap. Takes each class's
