@@ -427,8 +427,9 @@ static bool resize_large_in_place(block_header *h, size_t n) {
  * fits and uses at least half of it, it stays: no lock, no copy, as in mimalloc and tcmalloc.
  * Otherwise, with thread caches, it moves: a move costs no lock, where resizing in place would
  * take the allocator's. Without them it is resized in place as a larger block is, when it can be
- * (it then leaves its class): a tail freed, or free bytes after it claimed. Programs that grow
- * their arrays by realloc, as Lua does, held 1.2x more wasm memory when every growth moved. */
+ * (it then leaves its class): a tail freed, or free bytes after it claimed. In wasm, where
+ * copying is dear, moving made the 8 B..64 KiB mix 2.8x slower in WASI (414 ns against 144),
+ * and Lua, which grows its arrays by realloc, held 1.16x more memory under Emscripten. */
 static bool resize_class_in_place(block_header *h, size_t n) {
     size_t usable = block_usable(h);
     if (n <= usable && n >= usable / 2) return true;
