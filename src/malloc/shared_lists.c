@@ -17,18 +17,15 @@
  * freed block kept up to the budget, 1.3x with none kept). Counted over all classes, so a class
  * the program stopped using gives its blocks back too.
  *
- * The budget is the larger of GOMEM_MALLOC_CACHE_BYTES and the heap's bytes >> BUDGET_SHIFT.
- *
  * Behind thread caches the lists see batches, not every free, and serve every thread's churn: a
  * larger budget and a longer period (at 16,384 most frees of the 8 B..64 KiB mix went to the
  * index and back). Without them they see every malloc and free, and are tuned for the memory a
  * single-threaded program holds (the real programs in wasm). */
 #if GOMEM_THREADS
 #define DECAY_OPS 262144u
-#define BUDGET_SHIFT 4u
+#define BUDGET_SHIFT 4u /* the budget: the larger of GOMEM_MALLOC_CACHE_BYTES and 1/16 of the heap */
 #else
-#define DECAY_OPS 16384u
-#define BUDGET_SHIFT (sizeof(size_t) * 8 - 1) /* the fixed minimum, in practice */
+#define DECAY_OPS 16384u /* the budget: GOMEM_MALLOC_CACHE_BYTES */
 #endif
 
 /* A class's kept blocks, addresses oldest first. Aligned to a cache line, so two threads working
@@ -56,8 +53,11 @@ static void count_ops(uint32_t ops) {
 
 /* How many more blocks of class c the budget allows. */
 static uint32_t budget_room(unsigned c) {
-    size_t budget = gomem_heap_held_bytes() >> BUDGET_SHIFT;
-    if (budget < GOMEM_MALLOC_CACHE_BYTES) budget = GOMEM_MALLOC_CACHE_BYTES;
+    size_t budget = GOMEM_MALLOC_CACHE_BYTES;
+#if GOMEM_THREADS
+    size_t share = gomem_heap_held_bytes() >> BUDGET_SHIFT;
+    if (share > budget) budget = share;
+#endif
     size_t kept = atomic_load_explicit(&kept_bytes, memory_order_relaxed);
     if (kept >= budget) return 0;
     size_t blocks = (budget - kept) / class_span(c);
