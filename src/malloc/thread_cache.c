@@ -45,8 +45,7 @@ static void thread_exits(void *value) {
     else active = cache->next;
     if (cache->next) cache->next->prev = cache->prev;
     gomem_heap_unlock();
-    cache->state = CACHE_GONE;
-    for (unsigned c = 0; c < CLASS_COUNT; c++) cache->classes[c].limit = 0;
+    cache->state = CACHE_GONE; /* every use checks it first: the slots are not read again */
     gomem_meta_free(cache->storage, storage_bytes());
     cache->storage = NULL;
 }

@@ -54,7 +54,7 @@ typedef struct thread_cache {
     /* Held by this cache, headers included. Only the owner writes it (plain loads and stores,
      * no atomic read-modify-write); atomic so that gomem_malloc_info may read it. */
     _Atomic size_t bytes;
-    block_header **storage;      /* every class's slots, one block of the heap */
+    block_header **storage;      /* every class's slots, in metadata pages of their own */
     struct thread_cache *next;   /* the list of active caches, under the heap lock */
     struct thread_cache *prev;
     uint32_t batches;            /* refills and spills since the last decay */
