@@ -11,7 +11,7 @@
  * How blocks are kept: every block has an 8-byte header just before it (its size or size class
  * and a check word), so free needs no size; blocks are aligned to _Alignof(max_align_t) and lie
  * back to back, each header in the 8 bytes before an aligned address. Small blocks (up to
- * GOMEM_MALLOC_SMALL_MAX bytes) are rounded to one of 88 size classes (96 in Emscripten). A freed
+ * GOMEM_MALLOC_SMALL_MAX bytes) are rounded to one of 72 size classes (80 in Emscripten). A freed
  * small block goes into the freeing thread's cache (with GOMEM_THREADS; bounded per thread) or
  * onto a shared per-class list (up to GOMEM_MALLOC_CACHE_BYTES in all, or 1/16 of the heap behind
  * thread caches), for reuse without touching the index; blocks a cache or list kept unused for a
@@ -49,8 +49,9 @@ extern "C" {
 #pragma GCC visibility push(default)
 #endif
 
-/* Largest request served from the size classes: a block of 128 KiB with its 8-byte header. */
-#define GOMEM_MALLOC_SMALL_MAX ((size_t)131072 - 8)
+/* Largest request served from the size classes: 128 KiB (its block spans 128 KiB plus the
+ * alignment, 16 bytes natively and in WASI, 8 in Emscripten). */
+#define GOMEM_MALLOC_SMALL_MAX ((size_t)131072)
 /* Most bytes the shared size-class lists keep for reuse, in all, or 1/16 of the heap when that is
  * more and there are thread caches; above it freed blocks go back to the index at once. */
 #define GOMEM_MALLOC_CACHE_BYTES ((size_t)1 << 20)

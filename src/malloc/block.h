@@ -40,8 +40,9 @@ typedef struct block_header {
 #define HEADER sizeof(block_header)
 _Static_assert(sizeof(block_header) == 8, "the header is two 32-bit words");
 _Static_assert(BLOCK_ALIGN % HEADER == 0, "a block start is a whole number of headers");
-_Static_assert(GOMEM_MALLOC_SMALL_MAX + HEADER == CLASS_SPAN_MAX,
-               "the largest class block holds GOMEM_MALLOC_SMALL_MAX bytes");
+_Static_assert(GOMEM_MALLOC_SMALL_MAX == ROUND_MAX && ROUND_MAX > PAYLOAD_EDGE,
+               "the largest class's payload, ROUND_MAX + BLOCK_ALIGN - HEADER bytes, holds "
+               "GOMEM_MALLOC_SMALL_MAX bytes");
 
 enum block_state {
     LIVE = 0x4c49u,   /* handed out to the program */

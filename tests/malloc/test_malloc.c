@@ -68,6 +68,30 @@ static void test_basic_contracts(void) {
     CHECK_EQ(malloc_usable_size(NULL), 0);
 }
 
+/* The size classes (docs/malloc.md): every request gets at least its bytes, rounded up by at most
+ * an eighth up to 8 KiB and a quarter above (plus the alignment); a request of a power of two from
+ * 1 KiB to GOMEM_MALLOC_SMALL_MAX fits its class with less than the alignment to spare; and
+ * realloc keeps a class block where it is while the new size uses half of it or more. */
+static void test_size_classes(void) {
+    size_t out_of_bounds = 0, misfits = 0, moved = 0;
+    for (size_t n = 1; n <= GOMEM_MALLOC_SMALL_MAX; n += n < 4096 ? 1 : 13) {
+        unsigned char *p = malloc(n);
+        CHECK(p != NULL);
+        if (p == NULL) return;
+        size_t usable = malloc_usable_size(p);
+        size_t slack = n <= 8192 ? n / 8 : n / 4;
+        out_of_bounds += usable < n || usable - n > slack + 2 * ALIGN;
+        if (n >= 1024 && (n & (n - 1)) == 0) misfits += usable - n >= ALIGN;
+        moved += realloc(p, usable) != p;
+        moved += realloc(p, usable - usable / 2) != p;
+        free(p);
+    }
+    CHECK_EQ(out_of_bounds, 0);
+    CHECK_EQ(misfits, 0);
+    CHECK_EQ(moved, 0);
+    CHECK(heap_ok());
+}
+
 static void test_calloc(void) {
     /* A recycled block holds old bytes: calloc must clear them. */
     unsigned char *dirty = malloc(1000);
@@ -349,6 +373,7 @@ static void test_release(void) {
 
 int main(void) {
     RUN(test_basic_contracts);
+    RUN(test_size_classes);
     RUN(test_calloc);
     RUN(test_realloc);
     RUN(test_realloc_in_place);
