@@ -13,10 +13,10 @@
  * back to back, each header in the 8 bytes before an aligned address. Small blocks (up to
  * GOMEM_MALLOC_SMALL_MAX bytes) are rounded to one of 72 size classes (80 in Emscripten). A freed
  * small block goes into the freeing thread's cache (with GOMEM_THREADS; bounded per thread) or
- * onto a shared per-class list (up to GOMEM_MALLOC_CACHE_BYTES in all, or 1/16 of the heap behind
+ * onto a shared per-class list (up to GOMEM_MALLOC_CACHE_BYTES in all, or 1/4 of the heap behind
  * thread caches), for reuse without touching the index; blocks a cache or list kept unused for a
- * while go back to the index, and kept blocks go back before the heap would grow, since they
- * split the free space around them. Everything else goes straight back to the allocator's
+ * while go back to the index, and kept blocks go back before the heap would grow (behind thread
+ * caches, those the lists kept unused for a while), since they split the free space around them. Everything else goes straight back to the allocator's
  * free-block index, merging with its neighbours. realloc keeps a small block where it is while
  * the new size uses at least half of it; otherwise, and for larger blocks, it shrinks in place by
  * freeing the tail (segmented free) and grows in place when the bytes after the block are free,
@@ -52,7 +52,7 @@ extern "C" {
 /* Largest request served from the size classes: 128 KiB (its block spans 128 KiB plus the
  * alignment, 16 bytes natively and in WASI, 8 in Emscripten). */
 #define GOMEM_MALLOC_SMALL_MAX ((size_t)131072)
-/* Most bytes the shared size-class lists keep for reuse, in all, or 1/16 of the heap when that is
+/* Most bytes the shared size-class lists keep for reuse, in all, or 1/4 of the heap when that is
  * more and there are thread caches; above it freed blocks go back to the index at once. */
 #define GOMEM_MALLOC_CACHE_BYTES ((size_t)1 << 20)
 

@@ -9,7 +9,7 @@
  * an array of block addresses, oldest first: a batch moves by copying addresses, reading no
  * block.
  *
- * How much is kept: behind thread caches, at most GOMEM_MALLOC_CACHE_BYTES or 1/16 of the bytes
+ * How much is kept: behind thread caches, at most GOMEM_MALLOC_CACHE_BYTES or 1/4 of the bytes
  * the heap holds, whichever is more (a large heap keeps enough to serve its churn, a small one
  * stays small); without them, GOMEM_MALLOC_CACHE_BYTES. Per class at most SHARED_CLASS_MAX
  * blocks. Blocks a class kept unused over DECAY_OPS list operations of the whole heap go back to
@@ -40,6 +40,11 @@ unsigned gomem_lists_room(unsigned c);
 /* Give every kept block to the index, and the lists' arrays back to the heap. Takes each class's
  * lock in turn. true when there was any block. */
 bool gomem_lists_give_back_all(void);
+
+/* Give to the index the blocks each class kept unused since this or the periodic decay last ran
+ * (the fewest it held since then), as the decay does. Takes each class's lock in turn. true when
+ * there was any such block. */
+bool gomem_lists_give_back_unused(void);
 
 /* Bytes kept on the lists now: the blocks (headers included) and the lists' own arrays.
  * Lock-free; exact when no batch is moving. */
