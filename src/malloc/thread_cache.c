@@ -117,12 +117,12 @@ void gomem_thread_cache_push_spilling(thread_cache *cache, unsigned c, block_hea
         gomem_heap_give_batch(c, &h, 1);
 }
 
-/* Each class gives back to the shared lists what it kept unused since the last decay, or, when
- * `all`, everything it keeps. */
+/* Each class gives back to the shared lists half of what it kept unused since the last decay (at
+ * least one block when it kept any unused), or, when `all`, everything it keeps. */
 static void give_back(thread_cache *cache, bool all) {
     for (unsigned c = 0; c < CLASS_COUNT; c++) {
         cache_class *list = &cache->classes[c];
-        give_oldest(cache, c, all ? list->count : list->low);
+        give_oldest(cache, c, all ? list->count : (list->low + 1) / 2);
         list->low = list->count;
     }
 }
