@@ -16,8 +16,9 @@
  * onto a shared per-class list (up to GOMEM_MALLOC_CACHE_BYTES in all, or 1/4 of the heap behind
  * thread caches), for reuse without touching the index; blocks a cache or list kept unused for a
  * while go back to the index, and kept blocks go back before the heap would grow (behind thread
- * caches, those the lists kept unused for a while), since they split the free space around them. Everything else goes straight back to the allocator's
- * free-block index, merging with its neighbours. realloc keeps a small block where it is while
+ * caches, those the lists kept unused for a while), since they split the free space around
+ * them. Everything else goes straight back to the allocator's free-block index, merging with its
+ * neighbours. realloc keeps a small block where it is while
  * the new size uses at least half of it; otherwise, and for larger blocks, it shrinks in place by
  * freeing the tail (segmented free) and grows in place when the bytes after the block are free,
  * except that with GOMEM_THREADS a small block moves instead (through the caches, no lock).

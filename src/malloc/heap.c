@@ -173,11 +173,10 @@ size_t gomem_heap_held_bytes(void) {
 
 /* Before the heap grows, kept blocks go back to the index: they may be what splits its holes.
  * Without thread caches, all of them (the lists are small). With them, only what the lists kept
- * unused since the last decay: giving every kept block back (the lists and
- * the caller's cache) at every growth sent most frees of the 8 B..64 KiB mix to the index and
- * back (0.72 index frees per step against 0.31, and the heap peaked higher: 121.5 MiB against
- * 117.6), while keeping them all until the periodic decay made SQLite's native peak 83 MiB
- * instead of 72. */
+ * unused since the last decay: giving every kept block back (the lists and the caller's cache)
+ * at every growth sent most frees of the 8 B..64 KiB mix to the index and back (0.72 index frees
+ * per step against 0.31, and the heap peaked higher: 121.5 MiB against 117.6), while keeping them
+ * all until the periodic decay made SQLite's native peak 83 MiB instead of 72. */
 static bool give_back_before_growth(void) {
 #if GOMEM_THREADS
     return gomem_lists_give_back_unused();

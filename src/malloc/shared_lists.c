@@ -75,7 +75,8 @@ static bool publish_locked(shared_list *list) {
     uint32_t ops = list->pending_ops;
     list->pending_bytes = 0;
     list->pending_ops = 0;
-    if (ops == 0 || atomic_fetch_add_explicit(&list_ops, ops, memory_order_relaxed) + ops < DECAY_OPS)
+    if (ops == 0 ||
+        atomic_fetch_add_explicit(&list_ops, ops, memory_order_relaxed) + ops < DECAY_OPS)
         return false;
     return atomic_exchange_explicit(&list_ops, 0, memory_order_relaxed) >= DECAY_OPS;
 }

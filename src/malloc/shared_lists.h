@@ -48,7 +48,8 @@ bool gomem_lists_give_back_unused(void);
 
 /* Bytes kept on the lists now: the blocks (headers included) and the lists' own arrays. Exact
  * when no batch is moving. Takes each class's lock in turn, to add the changes a class has not
- * published yet (shared_lists.c, PUBLISH_BYTES): a statistic, not for hot paths. */
+ * published yet (shared_lists.c, PUBLISH_BYTES), and runs the decay when those bring the count of
+ * list operations to its period: a statistic, not for hot paths. */
 size_t gomem_lists_bytes(void);
 
 /* Take and release every class's lock, in class order (for fork: see heap.c). */
