@@ -363,13 +363,17 @@ void *gomem_alloc(gomem_allocator *allocator, size_t size);
 gomem_status gomem_free(gomem_allocator *allocator, void *ptr, size_t size);
 
 /* Extend the allocation [ptr, ptr + size) to new_size bytes in place, when the new_size - size
- * bytes after it are free (what realloc does before it moves a block). GOMEM_OK (and new_size ==
+ * bytes after it are free (what realloc does before it moves a block). An allocation that is all
+ * its dedicated region holds (one above max_block_size) grows past the region's end when the
+ * page source has the pages right after it (free pages of its own, mremap, or memory.grow at the
+ * top of wasm memory); the footprint then counts the added pages. GOMEM_OK (and new_size ==
  * size) changes nothing; errors, each leaving the allocator unchanged: GOMEM_ERR_NOMEM (some of
- * those bytes are allocated or past the arena, or the index needs a node and none can be had),
- * GOMEM_ERR_INVALID_ARGUMENT (ptr NULL), GOMEM_ERR_INVALID_SIZE (size 0 or new_size < size),
- * GOMEM_ERR_FOREIGN_POINTER, GOMEM_ERR_OUT_OF_RANGE (the allocation runs past its arena). The
- * caller vouches that [ptr, ptr + size) is allocated: only the added bytes are checked.
- * O(1) expected to find the arena, then as gomem_index_free. */
+ * those bytes are allocated or past the arena and it cannot grow, or no index node or metadata
+ * can be had), GOMEM_ERR_INVALID_ARGUMENT (ptr NULL), GOMEM_ERR_INVALID_SIZE (size 0 or
+ * new_size < size), GOMEM_ERR_FOREIGN_POINTER, GOMEM_ERR_OUT_OF_RANGE (the allocation runs past
+ * its arena). The caller vouches that [ptr, ptr + size) is allocated: only the added bytes are
+ * checked. O(1) expected to find the arena, then as gomem_index_free; growing a dedicated region
+ * walks its few free blocks and builds its index anew. */
 gomem_status gomem_grow_in_place(gomem_allocator *allocator, void *ptr, size_t size,
                                  size_t new_size);
 

@@ -56,6 +56,13 @@ void *gomem_platform_map(size_t size) {
     return aligned_alloc(GOMEM_EMSCRIPTEN_PAGE, size);
 }
 
+bool gomem_platform_extend(void *region, size_t size, size_t new_size) {
+    (void)region; /* aligned_alloc's blocks cannot grow in place */
+    (void)size;
+    (void)new_size;
+    return false;
+}
+
 void gomem_platform_unmap(void *region, size_t size) {
     (void)size; /* the allocator remembers the size in its own header */
     free(region);

@@ -22,6 +22,13 @@ const gomem_page_info *gomem_page_source(void) { return &page_info; }
 
 void *gomem_platform_map(size_t size) { return aligned_alloc(HEAP_PAGE_SIZE, size); }
 
+bool gomem_platform_extend(void *region, size_t size, size_t new_size) {
+    (void)region; /* aligned_alloc's blocks cannot grow in place */
+    (void)size;
+    (void)new_size;
+    return false;
+}
+
 void gomem_platform_unmap(void *region, size_t size) {
     (void)size;
     free(region);

@@ -5,7 +5,7 @@
  * back it with transparent huge pages (2 MiB on x86_64) and save TLB misses; when THP is off or
  * absent madvise fails and the mapping simply keeps small pages.
  */
-#define _DEFAULT_SOURCE 1 /* MAP_ANONYMOUS and madvise under -std=c11 */
+#define _GNU_SOURCE 1 /* MAP_ANONYMOUS, madvise and mremap under -std=c11 */
 #include <sched.h>
 #include <sys/mman.h>
 
@@ -36,6 +36,18 @@ void *gomem_platform_map(size_t size) {
     if (size >= HUGE_PAGE_SIZE) (void)madvise(region, size, MADV_HUGEPAGE);
 #endif
     return region;
+}
+
+bool gomem_platform_extend(void *region, size_t size, size_t new_size) {
+#if defined(__linux__)
+    /* Without MREMAP_MAYMOVE the mapping grows where it is or not at all. */
+    return mremap(region, size, new_size, 0) == region;
+#else
+    (void)region;
+    (void)size;
+    (void)new_size;
+    return false;
+#endif
 }
 
 void gomem_platform_unmap(void *region, size_t size) {

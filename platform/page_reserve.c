@@ -101,6 +101,17 @@ void *gomem_platform_map(size_t size) {
     return region;
 }
 
+bool gomem_platform_extend(void *region, size_t size, size_t new_size) {
+    if (size == 0 || new_size <= size || new_size % GRAIN != 0) return false;
+    lock_list();
+    bool taken = gomem_region_take_at(&free_head, (uintptr_t)region + size, new_size - size);
+    unlock_list();
+#if defined(MADV_HUGEPAGE)
+    if (taken && new_size >= HUGE_PAGE_SIZE) (void)madvise(region, new_size, MADV_HUGEPAGE);
+#endif
+    return taken;
+}
+
 void gomem_platform_unmap(void *region, size_t size) {
     if (region == NULL || size == 0) return;
     /* The pages go back to the system; the address range stays ours (and readable). madvise only

@@ -201,6 +201,27 @@ void *gomem_platform_map(size_t size) {
     return region;
 }
 
+bool gomem_platform_extend(void *region, size_t size, size_t new_size) {
+    if (size == 0 || new_size <= size || new_size % REGION_GRAIN != 0) return false;
+    uint64_t end = (uint64_t)(uintptr_t)region + size;
+    if (end + (new_size - size) > WASM_MAX_PAGES * WASM_PAGE) return false;
+    size_t more = new_size - size;
+    lock_list();
+    bool taken = gomem_region_take_at(&free_head, (uintptr_t)end, more);
+    if (!taken) {
+        /* At the top of memory (the region ends there, or the free bytes after it reach it),
+         * growing memory adds the missing bytes right after the region. A grower landing in
+         * between (libc, another thread) makes the second attempt fail; the caller then copies. */
+        const gomem_free_region *last = gomem_region_last(free_head);
+        uint64_t top = memory_top();
+        bool at_top = end == top || (last != NULL && (uint64_t)(uintptr_t)last == end &&
+                                     gomem_region_end(last) == top);
+        taken = at_top && grow_for(more) && gomem_region_take_at(&free_head, (uintptr_t)end, more);
+    }
+    unlock_list();
+    return taken;
+}
+
 void gomem_platform_unmap(void *region, size_t size) {
     if (region == NULL || size == 0) return;
     lock_list();

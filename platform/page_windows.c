@@ -22,6 +22,13 @@ void *gomem_platform_map(size_t size) {
     return VirtualAlloc(NULL, size, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
 }
 
+bool gomem_platform_extend(void *region, size_t size, size_t new_size) {
+    (void)region; /* each region is a reservation of its own, released whole */
+    (void)size;
+    (void)new_size;
+    return false;
+}
+
 void gomem_platform_unmap(void *region, size_t size) {
     (void)size; /* MEM_RELEASE requires size 0 and frees the whole reservation */
     (void)VirtualFree(region, 0, MEM_RELEASE);

@@ -19,6 +19,15 @@ void *gomem_platform_map(size_t size);
 /* Give back a region from gomem_platform_map, with the size it was asked for. Thread-safe. */
 void gomem_platform_unmap(void *region, size_t size);
 
+/* Grow a region from gomem_platform_map in place, from `size` to `new_size` bytes (both multiples
+ * of page_size, new_size > size), when the pages right after it are free in the source or the
+ * source can add them there (wasm: memory.grow at the top of memory). true: the region is
+ * new_size bytes from now on (gomem_platform_unmap takes the new size); false: it is unchanged.
+ * What lets a huge block that realloc doubles again and again grow without a copy, as glibc's
+ * mremap and dlmalloc's top chunk do. Sources that cannot (the C heap, Emscripten's malloc,
+ * Windows) always say false. Thread-safe. */
+bool gomem_platform_extend(void *region, size_t size, size_t new_size);
+
 /* Hold the source's own lock, and release it, around fork() (from a pthread_atfork handler), so
  * that the child never inherits it held. Provided only by page_reserve.c, the source of the
  * native gomem_malloc, whose fork handlers call them. */

@@ -15,6 +15,7 @@
 #ifndef GOMEM_REGION_LIST_H
 #define GOMEM_REGION_LIST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -75,6 +76,31 @@ static inline void *gomem_region_take(gomem_free_region **head, size_t size) {
         return region;
     }
     return NULL;
+}
+
+/* Take [address, address + size) if it lies wholly inside one free region, leaving that region's
+ * bytes below and above it on the list; false (the list unchanged) otherwise. What lets a region
+ * handed out grow in place into the free bytes right after it. O(free regions). */
+static inline bool gomem_region_take_at(gomem_free_region **head, uintptr_t address, size_t size) {
+    gomem_free_region **link = head;
+    while (*link != NULL && gomem_region_end(*link) <= (uint64_t)address) link = &(*link)->next;
+    gomem_free_region *region = *link;
+    if (region == NULL || (uintptr_t)region > address ||
+        gomem_region_end(region) < (uint64_t)address + size)
+        return false;
+    uint64_t end = (uint64_t)address + size;
+    if (gomem_region_end(region) > end) { /* the bytes above stay free */
+        gomem_free_region *above = (gomem_free_region *)(uintptr_t)end;
+        above->size = (size_t)(gomem_region_end(region) - end);
+        above->next = region->next;
+        region->next = above;
+    }
+    if ((uintptr_t)region == address) {
+        *link = region->next;
+    } else { /* the bytes below stay free */
+        region->size = address - (uintptr_t)region;
+    }
+    return true;
 }
 
 /* The region with the highest address, or NULL for an empty list. O(free regions). */

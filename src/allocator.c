@@ -220,6 +220,9 @@ static void *fit_locked(gomem_allocator *allocator, size_t size, bool claim, boo
     if (size > allocator->max_block) {
         /* A borrowed dedicated region would be wholly free at once: nothing to lend. */
         if (!claim || !grow) return NULL;
+        /* Wholly free arenas go first, as before any growth: their pages may hold the region
+         * (in wasm the only way memory is ever reused for it). */
+        trim_locked(allocator);
         gomem_arena *arena = add_arena(allocator, size, true);
         return arena && fit_in(arena, size, alignment, claim, &offset) ? arena->base + offset : NULL;
     }
@@ -297,6 +300,28 @@ gomem_status gomem_free(gomem_allocator *allocator, void *ptr, size_t size) {
     return status;
 }
 
+/* Grow the sole allocation [offset, offset + size) of a dedicated arena past the arena's end, by
+ * extending the arena's region in place (gomem_arena_extend_sole): a huge block that realloc
+ * doubles again and again then never copies while the pages after it are free (in wasm, at the
+ * top of memory). Callers hold the lock. */
+static gomem_status extend_dedicated(gomem_allocator *allocator, gomem_arena *arena, size_t offset,
+                                     size_t size, size_t new_size) {
+    size_t old_size = arena->size;
+    /* The map must cover the new pages before they are the arena's; the arena checks the rest. */
+    size_t reach = new_size <= GOMEM_ARENA_LIMIT - offset ? gomem_page_round(offset + new_size) : 0;
+    if (reach == 0 || !gomem_arena_map_reserve(&allocator->map, arena->base, reach))
+        return GOMEM_ERR_NOMEM;
+    gomem_status status = gomem_arena_extend_sole(arena, &allocator->pool, offset, size, new_size,
+                                                  allocator->compact);
+    if (status != GOMEM_OK) return status;
+    gomem_arena_map_set(&allocator->map, arena->base, arena->size,
+                        (uint32_t)(arena - allocator->arenas + 1));
+    allocator->footprint += arena->size - old_size;
+    if (allocator->footprint > allocator->peak_footprint)
+        allocator->peak_footprint = allocator->footprint;
+    return GOMEM_OK;
+}
+
 gomem_status gomem_grow_in_place(gomem_allocator *allocator, void *ptr, size_t size,
                                  size_t new_size) {
     if (ptr == NULL) return GOMEM_ERR_INVALID_ARGUMENT;
@@ -307,9 +332,12 @@ gomem_status gomem_grow_in_place(gomem_allocator *allocator, void *ptr, size_t s
     gomem_arena *arena = arena_holding(allocator, ptr);
     if (arena != NULL) {
         size_t offset = (size_t)((uint8_t *)ptr - arena->base);
-        status = size > arena->size - offset
-                     ? GOMEM_ERR_OUT_OF_RANGE
-                     : gomem_index_claim(&arena->index, offset + size, new_size - size);
+        if (size > arena->size - offset)
+            status = GOMEM_ERR_OUT_OF_RANGE;
+        else if (arena->dedicated && new_size > arena->size - offset)
+            status = extend_dedicated(allocator, arena, offset, size, new_size);
+        else
+            status = gomem_index_claim(&arena->index, offset + size, new_size - size);
         if (status == GOMEM_OK) note_malloc(allocator, new_size - size);
     }
     gomem_lock_release(&allocator->lock);

@@ -4,21 +4,35 @@
 #include "arena.h"
 #include "hardened.h"
 
+/* The region of an arena from its buddy pool, then its index; NULL (nothing held) on failure. */
+static uint8_t *take_from_buddy(gomem_arena *arena, gomem_nodepool *pool, gomem_buddy *buddy,
+                                size_t *size) {
+    uint8_t *base = gomem_buddy_alloc_rounded(buddy, size);
+    if (base == NULL) return NULL;
+    if (gomem_index_init(&arena->index, pool, *size) == GOMEM_OK) return base;
+    (void)gomem_buddy_free(buddy, base); /* cannot fail: we own this region */
+    return NULL;
+}
+
+/* The index of an arena, then its region from the page source; NULL (nothing held) on failure.
+ * The index (its metadata pages) comes first so that, where the page source hands out regions
+ * side by side, the region comes last, with nothing of ours right after it to stop it growing in
+ * place (gomem_arena_extend_sole). */
+static uint8_t *take_from_pages(gomem_arena *arena, gomem_nodepool *pool, size_t size) {
+    if (gomem_index_init(&arena->index, pool, size) != GOMEM_OK) return NULL;
+    uint8_t *base = gomem_pages_alloc(size);
+    if (base == NULL) gomem_index_release(&arena->index);
+    return base;
+}
+
 gomem_status gomem_arena_init(gomem_arena *arena, gomem_nodepool *pool, size_t size,
                               gomem_buddy *buddy) {
     size_t rounded = gomem_page_round(size);
     if (rounded == 0) return GOMEM_ERR_INVALID_SIZE;
     if (buddy != NULL && rounded > gomem_buddy_pool_size(buddy)) buddy = NULL;
-    uint8_t *base = buddy ? gomem_buddy_alloc_rounded(buddy, &rounded) : gomem_pages_alloc(rounded);
+    uint8_t *base = buddy ? take_from_buddy(arena, pool, buddy, &rounded)
+                          : take_from_pages(arena, pool, rounded);
     if (base == NULL) return GOMEM_ERR_NOMEM;
-    gomem_status status = gomem_index_init(&arena->index, pool, rounded);
-    if (status != GOMEM_OK) {
-        if (buddy)
-            (void)gomem_buddy_free(buddy, base);
-        else
-            gomem_pages_free(base, rounded);
-        return status;
-    }
     arena->base = base;
     arena->size = rounded;
     arena->buddy = buddy;
@@ -42,6 +56,56 @@ void gomem_arena_release(gomem_arena *arena) {
         gomem_pages_free(arena->base, arena->size);
     arena->base = NULL;
     arena->size = 0;
+}
+
+/* Whether [from, to) is all an arena has allocated: no free block overlaps it and the free
+ * bytes are everything else. */
+typedef struct sole_allocation {
+    size_t from, to;
+    bool overlapped;
+} sole_allocation;
+
+static bool note_overlap(void *context, gomem_block block) {
+    sole_allocation *sole = context;
+    sole->overlapped = block.start < sole->to && block.end > sole->from;
+    return !sole->overlapped;
+}
+
+static bool holds_only(const gomem_arena *arena, size_t from, size_t to) {
+    if (gomem_index_free_size(&arena->index) != arena->size - (to - from)) return false;
+    sole_allocation sole = {from, to, false};
+    gomem_index_walk(&arena->index, note_overlap, &sole);
+    return !sole.overlapped;
+}
+
+gomem_status gomem_arena_extend_sole(gomem_arena *arena, gomem_nodepool *pool, size_t offset,
+                                     size_t size, size_t new_size, bool compact) {
+    if (arena->buddy != NULL || offset > arena->size || size > arena->size - offset ||
+        new_size <= size || new_size > GOMEM_ARENA_LIMIT - offset ||
+        !holds_only(arena, offset, offset + size))
+        return GOMEM_ERR_NOMEM;
+    size_t grown = gomem_page_round(offset + new_size);
+    if (grown <= arena->size) return GOMEM_ERR_NOMEM; /* it fits: the caller claims the bytes */
+    /* The new index is complete before the pages move, so any failure leaves the arena as it
+     * was. */
+    gomem_index index;
+    gomem_status status = gomem_index_init(&index, pool, grown);
+    if (status != GOMEM_OK) return status;
+    gomem_index_set_compact(&index, compact);
+    status = gomem_index_claim(&index, offset, new_size);
+    if (status == GOMEM_OK && !gomem_pages_extend(arena->base, arena->size, grown))
+        status = GOMEM_ERR_NOMEM;
+    if (status != GOMEM_OK) {
+        gomem_index_release(&index);
+        return status;
+    }
+#if GOMEM_HARDENED
+    gomem_boundary_set(index.boundaries, offset); /* where the allocation starts, as before */
+#endif
+    gomem_index_release(&arena->index);
+    arena->index = index;
+    arena->size = grown;
+    return GOMEM_OK;
 }
 
 /* A standalone arena owns its node pool; the arena comes first so the pointers convert. */

@@ -26,6 +26,16 @@ gomem_status gomem_arena_init(gomem_arena *arena, gomem_nodepool *pool, size_t s
 /* Give back the region and every index node. */
 void gomem_arena_release(gomem_arena *arena);
 
+/* Grow an arena in place so that [offset, offset + size), when that is all it has allocated,
+ * becomes [offset, offset + new_size): the region is extended to the page-rounded end
+ * (gomem_pages_extend) and its index rebuilt over the new size, compact or not, with that one
+ * allocation. GOMEM_ERR_NOMEM, the arena unchanged, when the range is not the arena's sole
+ * allocation, the region came from a buddy pool, the allocation would pass GOMEM_ARENA_LIMIT or
+ * already fits, the page source has no pages right after the region, or no index memory can be
+ * had. O(free blocks) to check the range, then O(1) plus the page source's extend. */
+gomem_status gomem_arena_extend_sole(gomem_arena *arena, gomem_nodepool *pool, size_t offset,
+                                     size_t size, size_t new_size, bool compact);
+
 static inline bool gomem_arena_contains(const gomem_arena *arena, const void *ptr) {
     uintptr_t address = (uintptr_t)ptr, base = (uintptr_t)arena->base;
     return address >= base && address - base < arena->size;

@@ -75,6 +75,9 @@ static inline size_t gomem_page_round(size_t size) {
 /* Page regions through the process-wide budget (pages.c); size is a multiple of the page size. */
 void *gomem_pages_alloc(size_t size);
 void gomem_pages_free(void *region, size_t size);
+/* Grow a region from gomem_pages_alloc in place to new_size bytes (gomem_platform_extend), within
+ * the budget; false leaves it unchanged. */
+bool gomem_pages_extend(void *region, size_t size, size_t new_size);
 
 /* Metadata (allocator structs, arena tables, node pools) comes from the same page source as the
  * arenas, so freestanding wasm builds need no libc heap. Sizes are rounded to whole pages; the

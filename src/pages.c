@@ -68,6 +68,13 @@ void gomem_pages_free(void *region, size_t size) {
     budget_give(size);
 }
 
+bool gomem_pages_extend(void *region, size_t size, size_t new_size) {
+    if (new_size <= size || !budget_take(new_size - size)) return false;
+    if (gomem_platform_extend(region, size, new_size)) return true;
+    budget_give(new_size - size);
+    return false;
+}
+
 size_t gomem_meta_footprint(size_t bytes) { return gomem_align_up(bytes, gomem_page_size()); }
 
 void *gomem_meta_alloc(size_t bytes) {

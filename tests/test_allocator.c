@@ -329,6 +329,60 @@ static void test_dedicated(void) {
 }
 
 /* GoMem's README example: free a 1 KiB allocation in three pieces. */
+/* A dedicated region grows in place past its end when its one allocation is all it holds and
+ * the page source has the pages right after it (gomem_platform_extend: mremap natively, the
+ * free list or memory.grow in wasm); otherwise the call is refused and nothing changes. Whether
+ * the pages after a region are free is the system's business here (mmap places regions where
+ * it likes), so success is checked for what it must do whenever it happens; the malloc tests
+ * check it happens where the page source guarantees it (test_malloc.c, test_huge_realloc). */
+static void test_dedicated_grows(void) {
+    gomem_allocator_options options = {.initial_size = 16 * KIB, .max_block_size = 64 * KIB};
+    gomem_allocator *allocator = gomem_allocator_create_ex(&options, NULL);
+    size_t first = 100 * KIB, grown = 1024 * KIB;
+    uint8_t *big = gomem_alloc(allocator, first);
+    uint8_t *split = gomem_alloc(allocator, first);
+    CHECK(big != NULL && split != NULL);
+    if (big == NULL || split == NULL) return;
+    memset(big, 7, first);
+    /* Not its region's sole allocation: a segmented free left two pieces. */
+    CHECK_STATUS(gomem_free(allocator, split + 4 * KIB, 4 * KIB), GOMEM_OK);
+    gomem_stats before = stats_of(allocator);
+    CHECK_STATUS(gomem_grow_in_place(allocator, split + 8 * KIB, first - 8 * KIB, grown),
+                 GOMEM_ERR_NOMEM);
+    /* A size that is not the whole allocation, and a start inside it, are refused too. */
+    CHECK_STATUS(gomem_grow_in_place(allocator, big, first / 2, grown), GOMEM_ERR_NOMEM);
+    CHECK_STATUS(gomem_grow_in_place(allocator, big + 4 * KIB, first - 4 * KIB, grown),
+                 GOMEM_ERR_NOMEM);
+    gomem_stats after = stats_of(allocator);
+    CHECK(same_stats(&before, &after));
+
+    size_t held = gomem_page_bytes_held();
+    gomem_status status = gomem_grow_in_place(allocator, big, first, grown);
+    CHECK(status == GOMEM_OK || status == GOMEM_ERR_NOMEM);
+    after = stats_of(allocator);
+    if (status == GOMEM_OK) {
+        CHECK_EQ(after.arena_count, before.arena_count);
+        CHECK_EQ(after.live, before.live + grown - first);
+        CHECK(after.footprint >= before.footprint + grown - first);
+        CHECK(gomem_page_bytes_held() >= held + (after.footprint - before.footprint));
+        CHECK(gomem_allocator_owns(allocator, big, grown));
+        size_t sevens = 0;
+        for (size_t i = 0; i < first; i++) sevens += big[i] == 7;
+        CHECK_EQ(sevens, first);
+        memset(big + first, 9, grown - first); /* every new byte is writable */
+        CHECK(gomem_allocator_invariants_hold(allocator));
+    } else {
+        CHECK(same_stats(&before, &after));
+        grown = first;
+    }
+    /* Freed whole, the grown region goes as any dedicated one. */
+    CHECK_STATUS(gomem_free(allocator, big, grown), GOMEM_OK);
+    CHECK_EQ(stats_of(allocator).arena_count, before.arena_count - 1);
+    CHECK(!gomem_allocator_owns(allocator, big, 1));
+    CHECK(gomem_allocator_invariants_hold(allocator));
+    gomem_allocator_destroy(allocator);
+}
+
 static void test_segmented_free(void) {
     gomem_allocator *allocator = gomem_allocator_create(0);
     uint8_t *buf = gomem_alloc(allocator, 1024);
@@ -1110,6 +1164,7 @@ int main(void) {
     RUN(test_malloc_basics);
     RUN(test_growth);
     RUN(test_dedicated);
+    RUN(test_dedicated_grows);
     RUN(test_segmented_free);
     RUN(test_free_rest);
     RUN(test_read_into);

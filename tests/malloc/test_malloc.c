@@ -176,6 +176,47 @@ static void test_realloc_in_place(void) {
     CHECK(heap_ok());
 }
 
+/* Huge blocks (above the heap's 2 MiB arenas: a region each) that realloc grows are extended in
+ * place while the pages after them are free, as glibc's mremap and dlmalloc's top chunk do; one
+ * with another region right after it moves. Runs first, before anything was freed: the page
+ * source has no holes but the one made here, so each region comes right after the last
+ * (natively at the front of the reservation's free rest, in wasm at the top of memory), while the
+ * metadata of each grown region's index (1/64 of its size) goes into that hole below, as it would
+ * in a heap that has been in use a while. */
+static void test_huge_realloc(void) {
+    enum { HUGE = 4 << 20, HOLE = 3 << 20 };
+    void *hole = malloc(HOLE), *after_hole = malloc(HOLE);
+    CHECK(hole != NULL && after_hole != NULL);
+    free(hole);
+    unsigned char *a = malloc(HUGE);
+    CHECK(a != NULL);
+    if (a == NULL) return;
+    memset(a, 0x3c, HUGE);
+    size_t footprint = info().heap.footprint;
+    unsigned char *grown = realloc(a, 2 * HUGE);
+    CHECK(grown == a);
+    if (grown == NULL) return;
+    grown = realloc(grown, 4 * HUGE);
+    CHECK(grown == a);
+    if (grown == NULL) return;
+    CHECK(info().heap.footprint >= footprint + 3 * HUGE);
+    memset(grown + HUGE, 0x3d, 3 * HUGE);
+    /* A second region right after the first (too large for the hole): the first cannot grow any
+     * more, so it moves. */
+    unsigned char *b = malloc(HUGE);
+    CHECK(b != NULL && b > grown && b - grown < 4 * HUGE + 64 * 1024);
+    unsigned char *moved = realloc(grown, 5 * HUGE);
+    CHECK(moved != NULL && moved != grown);
+    if (moved == NULL) moved = grown;
+    size_t kept = 0;
+    for (size_t i = 0; i < 4 * (size_t)HUGE; i++) kept += moved[i] == (i < HUGE ? 0x3c : 0x3d);
+    CHECK_EQ(kept, 4 * (size_t)HUGE);
+    free(b);
+    free(moved);
+    free(after_hole);
+    CHECK(heap_ok());
+}
+
 static void test_aligned(void) {
     for (size_t alignment = 1; alignment <= 65536; alignment *= 2) {
         void *p = aligned_alloc(alignment, 100);
@@ -372,6 +413,7 @@ static void test_release(void) {
 }
 
 int main(void) {
+    RUN(test_huge_realloc); /* first: it needs a page source without holes */
     RUN(test_basic_contracts);
     RUN(test_size_classes);
     RUN(test_calloc);
