@@ -22,7 +22,8 @@ void gomem_platform_unmap(void *region, size_t size);
 /* Grow a region from gomem_platform_map in place, from `size` to `new_size` bytes (both multiples
  * of page_size, new_size > size), when the pages right after it are free in the source or the
  * source can add them there (wasm: memory.grow at the top of memory). true: the region is
- * new_size bytes from now on (gomem_platform_unmap takes the new size); false: it is unchanged.
+ * new_size bytes from now on (gomem_platform_unmap takes the new size, or the added pages alone:
+ * region + size, new_size - size); false: it is unchanged.
  * What lets a huge block that realloc doubles again and again grow without a copy, as glibc's
  * mremap and dlmalloc's top chunk do. Sources that cannot (the C heap, Emscripten's malloc,
  * Windows) always say false. Thread-safe. */

@@ -300,6 +300,11 @@ gomem_status gomem_free(gomem_allocator *allocator, void *ptr, size_t size) {
     return status;
 }
 
+/* The arena map covers a dedicated arena's grown region (gomem_arena_cover_fn). */
+static bool cover_in_map(void *context, const uint8_t *base, size_t size) {
+    return gomem_arena_map_reserve(&((gomem_allocator *)context)->map, base, size);
+}
+
 /* Grow the sole allocation [offset, offset + size) of a dedicated arena past the arena's end, by
  * extending the arena's region in place (gomem_arena_extend_sole): a huge block that realloc
  * doubles again and again then never copies while the pages after it are free (in wasm, at the
@@ -307,12 +312,8 @@ gomem_status gomem_free(gomem_allocator *allocator, void *ptr, size_t size) {
 static gomem_status extend_dedicated(gomem_allocator *allocator, gomem_arena *arena, size_t offset,
                                      size_t size, size_t new_size) {
     size_t old_size = arena->size;
-    /* The map must cover the new pages before they are the arena's; the arena checks the rest. */
-    size_t reach = new_size <= GOMEM_ARENA_LIMIT - offset ? gomem_page_round(offset + new_size) : 0;
-    if (reach == 0 || !gomem_arena_map_reserve(&allocator->map, arena->base, reach))
-        return GOMEM_ERR_NOMEM;
     gomem_status status = gomem_arena_extend_sole(arena, &allocator->pool, offset, size, new_size,
-                                                  allocator->compact);
+                                                  allocator->compact, cover_in_map, allocator);
     if (status != GOMEM_OK) return status;
     gomem_arena_map_set(&allocator->map, arena->base, arena->size,
                         (uint32_t)(arena - allocator->arenas + 1));

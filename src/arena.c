@@ -79,24 +79,30 @@ static bool holds_only(const gomem_arena *arena, size_t from, size_t to) {
 }
 
 gomem_status gomem_arena_extend_sole(gomem_arena *arena, gomem_nodepool *pool, size_t offset,
-                                     size_t size, size_t new_size, bool compact) {
+                                     size_t size, size_t new_size, bool compact,
+                                     gomem_arena_cover_fn cover, void *context) {
     if (arena->buddy != NULL || offset > arena->size || size > arena->size - offset ||
         new_size <= size || new_size > GOMEM_ARENA_LIMIT - offset ||
         !holds_only(arena, offset, offset + size))
         return GOMEM_ERR_NOMEM;
     size_t grown = gomem_page_round(offset + new_size);
     if (grown <= arena->size) return GOMEM_ERR_NOMEM; /* it fits: the caller claims the bytes */
-    /* The new index is complete before the pages move, so any failure leaves the arena as it
-     * was. */
+    /* The pages first: when the page source has none right after the region (the common
+     * refusal) nothing else was touched, not even the node pool. Any later failure gives them
+     * back, leaving the arena as it was. */
+    size_t old_size = arena->size;
+    if (!gomem_pages_extend(arena->base, old_size, grown)) return GOMEM_ERR_NOMEM;
     gomem_index index;
-    gomem_status status = gomem_index_init(&index, pool, grown);
-    if (status != GOMEM_OK) return status;
-    gomem_index_set_compact(&index, compact);
-    status = gomem_index_claim(&index, offset, new_size);
-    if (status == GOMEM_OK && !gomem_pages_extend(arena->base, arena->size, grown))
-        status = GOMEM_ERR_NOMEM;
+    gomem_status status = cover(context, arena->base, grown)
+                              ? gomem_index_init(&index, pool, grown)
+                              : GOMEM_ERR_NOMEM;
+    if (status == GOMEM_OK) {
+        gomem_index_set_compact(&index, compact);
+        status = gomem_index_claim(&index, offset, new_size);
+        if (status != GOMEM_OK) gomem_index_release(&index);
+    }
     if (status != GOMEM_OK) {
-        gomem_index_release(&index);
+        gomem_pages_free(arena->base + old_size, grown - old_size);
         return status;
     }
 #if GOMEM_HARDENED

@@ -26,15 +26,21 @@ gomem_status gomem_arena_init(gomem_arena *arena, gomem_nodepool *pool, size_t s
 /* Give back the region and every index node. */
 void gomem_arena_release(gomem_arena *arena);
 
+/* Called once an arena's region has grown to [base, base + size), before the growth is final:
+ * false (the caller's own tables could not cover it) undoes the growth. */
+typedef bool (*gomem_arena_cover_fn)(void *context, const uint8_t *base, size_t size);
+
 /* Grow an arena in place so that [offset, offset + size), when that is all it has allocated,
  * becomes [offset, offset + new_size): the region is extended to the page-rounded end
- * (gomem_pages_extend) and its index rebuilt over the new size, compact or not, with that one
- * allocation. GOMEM_ERR_NOMEM, the arena unchanged, when the range is not the arena's sole
- * allocation, the region came from a buddy pool, the allocation would pass GOMEM_ARENA_LIMIT or
- * already fits, the page source has no pages right after the region, or no index memory can be
- * had. O(free blocks) to check the range, then O(1) plus the page source's extend. */
+ * (gomem_pages_extend), `cover` is told, and the index is made anew over the new size, compact
+ * or not, with that one allocation. GOMEM_ERR_NOMEM, the arena unchanged, when the range is not the
+ * arena's sole allocation, the region came from a buddy pool, the allocation would pass
+ * GOMEM_ARENA_LIMIT or already fits, the page source has no pages right after the region, no
+ * index memory can be had, or `cover` says false. O(free blocks) to check the range, then O(1)
+ * plus the page source's extend. */
 gomem_status gomem_arena_extend_sole(gomem_arena *arena, gomem_nodepool *pool, size_t offset,
-                                     size_t size, size_t new_size, bool compact);
+                                     size_t size, size_t new_size, bool compact,
+                                     gomem_arena_cover_fn cover, void *context);
 
 static inline bool gomem_arena_contains(const gomem_arena *arena, const void *ptr) {
     uintptr_t address = (uintptr_t)ptr, base = (uintptr_t)arena->base;
