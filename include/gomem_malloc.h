@@ -11,17 +11,20 @@
  * How blocks are kept: every block has an 8-byte header just before it (its size or size class
  * and a check word), so free needs no size; blocks are aligned to _Alignof(max_align_t) and lie
  * back to back, each header in the 8 bytes before an aligned address. Small blocks (up to
- * GOMEM_MALLOC_SMALL_MAX bytes) are rounded to one of 72 size classes (80 in Emscripten). A freed
- * small block goes into the freeing thread's cache (with GOMEM_THREADS; bounded per thread) or
- * onto a shared per-class list (up to GOMEM_MALLOC_CACHE_BYTES in all, or 1/4 of the heap behind
- * thread caches), for reuse without touching the index; blocks a cache or list kept unused for a
- * while go back to the index, and kept blocks go back before the heap would grow (behind thread
- * caches, those the lists kept unused for a while), since they split the free space around
- * them. Everything else goes straight back to the allocator's free-block index, merging with its
- * neighbours. realloc keeps a small block where it is while
- * the new size uses at least half of it; otherwise, and for larger blocks, it shrinks in place by
- * freeing the tail (segmented free) and grows in place when the bytes after the block are free,
- * except that with GOMEM_THREADS a small block moves instead (through the caches, no lock).
+ * GOMEM_MALLOC_SMALL_MAX bytes with GOMEM_THREADS, 8 KiB without) are rounded to one of 72 size
+ * classes (80 in Emscripten); larger ones get a block of their own size. A freed small block
+ * goes into the freeing thread's cache (with GOMEM_THREADS; bounded per thread) or onto a shared
+ * per-class list (up to GOMEM_MALLOC_CACHE_BYTES in all, or 1/4 of the heap behind thread
+ * caches), for reuse without touching the index; blocks a cache or list kept unused for a while
+ * go back to the index, and kept blocks go back before the heap would grow (behind thread
+ * caches, those the lists kept unused for a while), since they split the free space around them.
+ * New small blocks come from the holes the heap has before it grows. Everything else goes
+ * straight back to the allocator's free-block index, merging with its neighbours. realloc keeps
+ * a small block where it is while the new size uses at least half of it; otherwise, and for
+ * larger blocks, it shrinks in place by freeing the tail (segmented free) and grows in place when
+ * the bytes after the block are free, except that with GOMEM_THREADS a small block moves instead
+ * (through the caches, no lock). A block above 2 MiB has a region of its own, which grows in
+ * place while the pages after it are free (in wasm, at the top of memory).
  *
  * Misuse never corrupts the heap: free or realloc of a pointer malloc did not hand out (foreign),
  * or of a block freed already (double free), is ignored and counted (gomem_malloc_info), as is
@@ -50,8 +53,11 @@ extern "C" {
 #pragma GCC visibility push(default)
 #endif
 
-/* Largest request served from the size classes: 128 KiB (its block spans 128 KiB plus the
- * alignment, 16 bytes natively and in WASI, 8 in Emscripten). */
+/* Largest request served from the size classes with GOMEM_THREADS (natively and under
+ * Emscripten -pthread): 128 KiB (its block spans 128 KiB plus the alignment, 16 bytes natively
+ * and in WASI, 8 in Emscripten). Without GOMEM_THREADS only requests up to 8 KiB are: the 4
+ * classes per doubling above it cost single-threaded wasm programs more memory than the lists
+ * save them time. */
 #define GOMEM_MALLOC_SMALL_MAX ((size_t)131072)
 /* Most bytes the shared size-class lists keep for reuse, in all, or 1/4 of the heap when that is
  * more and there are thread caches; above it freed blocks go back to the index at once. */

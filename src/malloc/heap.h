@@ -30,7 +30,7 @@ static inline bool gomem_heap_header_readable(const void *payload) {
 static inline void *gomem_heap_alloc(size_t n) {
 #if GOMEM_THREADS
     thread_cache *cache = &gomem_thread_cache;
-    if (GOMEM_LIKELY(n <= GOMEM_MALLOC_SMALL_MAX && cache->state == CACHE_ACTIVE)) {
+    if (GOMEM_LIKELY(n <= CLASS_REQUEST_MAX && cache->state == CACHE_ACTIVE)) {
         block_header *h = thread_cache_pop(cache, class_of(n + HEADER));
         if (GOMEM_LIKELY(h != NULL)) {
             block_set(h, LIVE);
