@@ -6,7 +6,7 @@
 #                   a cache per thread (a preloaded library meets threads it was
 #                   not told about), plus a shared library for LD_PRELOAD;
 #   WASI            pages from memory.grow, without settling wasi-libc's malloc (it is replaced);
-#   Emscripten      its own break over emscripten_resize_heap (link with -sMALLOC=none: there is
+#   Emscripten      its own break, growing memory itself (link with -sMALLOC=none: there is
 #                   no other allocator, and no sbrk).
 if(GOMEM_WASM_MODULE OR WIN32)
   return() # no C library to replace (module) / not supported (Windows: see docs/malloc.md)

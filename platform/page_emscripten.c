@@ -13,8 +13,8 @@
  *   - aligned_alloc goes through the same allocator the app's malloc uses, under its lock, so the
  *     two can run interleaved (or, with -pthread, at the same time on different threads) and a
  *     region gomem frees is reusable by the app's next malloc. The heap grows through sbrk ->
- *     emscripten_resize_heap, the one path that keeps every JS view in step, so the build is
- *     correct with -sALLOW_MEMORY_GROWTH=1 (regions are offsets in linear memory and never move).
+ *     emscripten_resize_heap, which keeps every JS view in step, so the build is correct with
+ *     -sALLOW_MEMORY_GROWTH=1 (regions are offsets in linear memory and never move).
  *   Cost: the allocator keeps a header before each region and may split off up to one page in
  *   front of it to reach 4096-byte alignment; that piece returns to its free lists for small
  *   mallocs, so little is lost against regions of 16 KiB and more.

@@ -22,8 +22,8 @@
  *     (there is no other malloc, and calling malloc here would recurse);
  *   - gomem_malloc under Emscripten (GOMEM_PAGES_FROM_EMSCRIPTEN_HEAP), linked with
  *     -sMALLOC=none: there is no other allocator and no sbrk (Emscripten ships sbrk with its
- *     mallocs), so this file keeps the break itself, from __heap_base up, and grows memory through
- *     emscripten_resize_heap, which keeps every JS view of memory in step.
+ *     mallocs), so this file keeps the break itself, from __heap_base up, and grows memory by
+ *     what is missing, telling Emscripten's JS views (heap_reaches, below).
  *
  * How much to grow by is not decided here: the layer above says (gomem_grow_step, platform.h).
  * The module's real maximum is not visible from inside, so when a step larger than what is
@@ -126,10 +126,30 @@ static uint64_t memory_top(void) {
         heap_break = ((uintptr_t)&__heap_base + REGION_GRAIN - 1) / REGION_GRAIN * REGION_GRAIN;
     return heap_break;
 }
+#if !GOMEM_THREADS
+/* Emscripten's JS library: points its views (HEAPU8 and the rest) at the grown memory. */
+extern void emscripten_notify_memory_growth(size_t memory_index);
+#endif
+/* Memory of at least `end` bytes. emscripten_resize_heap grows it by at least 20 % of its size
+ * at a time (MEMORY_GROWTH_GEOMETRIC_STEP), so the memory a module holds moves in steps of a
+ * fifth; without threads memory.grow adds just what is missing, as in WASI, and the JS views
+ * are told. With threads the memory is shared and its growth is Emscripten's business. */
+static bool heap_reaches(uint64_t end) {
+    uint64_t size = (uint64_t)__builtin_wasm_memory_size(0) * WASM_PAGE;
+    if (end <= size) return true;
+#if GOMEM_THREADS
+    return emscripten_resize_heap((size_t)end);
+#else
+    if (__builtin_wasm_memory_grow(0, (size_t)((end - size + WASM_PAGE - 1) / WASM_PAGE)) == SIZE_MAX)
+        return false;
+    emscripten_notify_memory_growth(0);
+    return true;
+#endif
+}
 static bool memory_extend(uint64_t bytes, uint64_t *start) {
     uint64_t top = memory_top(), end = top + bytes;
     if (end > WASM_MAX_PAGES * WASM_PAGE - WASM_PAGE) return false; /* keep size_t arithmetic safe */
-    if (end > emscripten_get_heap_size() && !emscripten_resize_heap((size_t)end)) return false;
+    if (!heap_reaches(end)) return false;
     *start = top;
     heap_break = (uintptr_t)end;
     return true;
