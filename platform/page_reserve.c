@@ -88,16 +88,23 @@ static bool reserve_for(size_t size) {
     return true;
 }
 
+/* Advice only: failure (THP disabled) leaves ordinary pages, which is fine. */
+static void advise_huge_pages(void *region, size_t size) {
+#if defined(MADV_HUGEPAGE)
+    if (size >= HUGE_PAGE_SIZE) (void)madvise(region, size, MADV_HUGEPAGE);
+#else
+    (void)region;
+    (void)size;
+#endif
+}
+
 void *gomem_platform_map(size_t size) {
     if (size == 0 || size % GRAIN != 0) return NULL;
     lock_list();
     void *region = gomem_region_take(&free_head, size);
     if (region == NULL && reserve_for(size)) region = gomem_region_take(&free_head, size);
     unlock_list();
-#if defined(MADV_HUGEPAGE)
-    /* Advice only: failure (THP disabled) leaves ordinary pages, which is fine. */
-    if (region != NULL && size >= HUGE_PAGE_SIZE) (void)madvise(region, size, MADV_HUGEPAGE);
-#endif
+    if (region != NULL) advise_huge_pages(region, size);
     return region;
 }
 
@@ -106,9 +113,7 @@ bool gomem_platform_extend(void *region, size_t size, size_t new_size) {
     lock_list();
     bool taken = gomem_region_take_at(&free_head, (uintptr_t)region + size, new_size - size);
     unlock_list();
-#if defined(MADV_HUGEPAGE)
-    if (taken && new_size >= HUGE_PAGE_SIZE) (void)madvise(region, new_size, MADV_HUGEPAGE);
-#endif
+    if (taken) advise_huge_pages(region, new_size);
     return taken;
 }
 

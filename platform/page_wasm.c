@@ -140,8 +140,8 @@ static bool heap_reaches(uint64_t end) {
 #if GOMEM_THREADS
     return emscripten_resize_heap((size_t)end);
 #else
-    if (__builtin_wasm_memory_grow(0, (size_t)((end - size + WASM_PAGE - 1) / WASM_PAGE)) == SIZE_MAX)
-        return false;
+    size_t pages = (size_t)((end - size + WASM_PAGE - 1) / WASM_PAGE);
+    if (__builtin_wasm_memory_grow(0, pages) == SIZE_MAX) return false;
     emscripten_notify_memory_growth(0);
     return true;
 #endif

@@ -162,6 +162,13 @@ static bool reserve_table_slot(gomem_allocator *allocator) {
     return true;
 }
 
+/* Count `bytes` more pages in the arenas, and the peak. */
+static void add_footprint(gomem_allocator *allocator, size_t bytes) {
+    allocator->footprint += bytes;
+    if (allocator->footprint > allocator->peak_footprint)
+        allocator->peak_footprint = allocator->footprint;
+}
+
 /* Add an arena of `size` bytes at the end of the table (which is in the order arenas were added);
  * returns it, or NULL on out-of-memory. */
 static gomem_arena *add_arena(gomem_allocator *allocator, size_t size, bool dedicated) {
@@ -182,9 +189,7 @@ static gomem_arena *add_arena(gomem_allocator *allocator, size_t size, bool dedi
     map_positions_from(allocator, at);
     /* New ordinary arenas serve next; a dedicated one never does (it holds one request). */
     if (!dedicated) allocator->current = at;
-    allocator->footprint += arena.size;
-    if (allocator->footprint > allocator->peak_footprint)
-        allocator->peak_footprint = allocator->footprint;
+    add_footprint(allocator, arena.size);
     return &allocator->arenas[at];
 }
 
@@ -317,9 +322,7 @@ static gomem_status extend_dedicated(gomem_allocator *allocator, gomem_arena *ar
     if (status != GOMEM_OK) return status;
     gomem_arena_map_set(&allocator->map, arena->base, arena->size,
                         (uint32_t)(arena - allocator->arenas + 1));
-    allocator->footprint += arena->size - old_size;
-    if (allocator->footprint > allocator->peak_footprint)
-        allocator->peak_footprint = allocator->footprint;
+    add_footprint(allocator, arena->size - old_size);
     return GOMEM_OK;
 }
 

@@ -192,8 +192,9 @@ static uint8_t *take_any(gomem_allocator *allocator, size_t size, bool may_give_
     if (size > MAX_ARENA) {
         /* A region of its own. Kept blocks go back first all the same: arenas they leave wholly
          * free are released before the region is mapped, and their pages may hold it. */
+        if (!may_grow) return NULL;
         if (may_give_back) (void)give_back_before_growth();
-        return may_grow ? gomem_alloc(allocator, size) : NULL;
+        return gomem_alloc(allocator, size);
     }
     void *bytes = gomem_alloc_within(allocator, size);
     if (bytes != NULL) return bytes;
@@ -234,7 +235,9 @@ static void *take(size_t size, bool may_give_back, bool may_grow) {
 }
 
 /* The caller holds a class lock, so the kept blocks cannot be given back from here. */
-void *gomem_heap_take_raw(size_t size) { return take(gomem_align_up(size, BLOCK_ALIGN), false, true); }
+void *gomem_heap_take_raw(size_t size) {
+    return take(gomem_align_up(size, BLOCK_ALIGN), false, true);
+}
 
 void gomem_heap_give_raw(void *bytes, size_t size) {
     (void)give_bytes(bytes, gomem_align_up(size, BLOCK_ALIGN)); /* else they stay the heap's */

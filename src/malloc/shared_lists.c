@@ -194,37 +194,29 @@ static void give_oldest_locked(unsigned c, uint32_t count) {
     list->pending_bytes -= (int64_t)(count * class_span(c));
 }
 
-/* Every class gives back the blocks it kept unused since the last decay; true when any did. */
-static bool decay(void) {
+/* Every class gives back the blocks it kept unused since the last decay or, when `all`, every
+ * block and its slots; true when any did. */
+static bool give_back(bool all) {
     bool any = false;
     for (unsigned c = 0; c < CLASS_COUNT; c++) {
         shared_list *list = &lists[c];
         gomem_lock_acquire(&list->lock);
-        any |= list->low != 0;
-        give_oldest_locked(c, list->low);
+        uint32_t count = all ? list->count : list->low;
+        any |= count != 0;
+        give_oldest_locked(c, count);
         list->low = list->count;
-        (void)publish_locked(list); /* a decay it may call due is this one */
+        if (all && list->slots != NULL) free_slots_locked(list);
+        (void)publish_locked(list); /* a decay it may call due is this one; exact after a release */
         gomem_lock_release(&list->lock);
     }
     return any;
 }
+
+static bool decay(void) { return give_back(false); }
 
 bool gomem_lists_give_back_unused(void) { return decay(); }
 
-bool gomem_lists_give_back_all(void) {
-    bool any = false;
-    for (unsigned c = 0; c < CLASS_COUNT; c++) {
-        shared_list *list = &lists[c];
-        gomem_lock_acquire(&list->lock);
-        any |= list->count != 0;
-        give_oldest_locked(c, list->count);
-        list->low = 0;
-        if (list->slots != NULL) free_slots_locked(list);
-        (void)publish_locked(list); /* exact counts after a release */
-        gomem_lock_release(&list->lock);
-    }
-    return any;
-}
+bool gomem_lists_give_back_all(void) { return give_back(true); }
 
 size_t gomem_lists_bytes(void) {
     bool decay_due = false;
